@@ -1,0 +1,205 @@
+"""Reading scrubbed dataset files, opened by content hash.
+
+Governance invariant 1: a run reads only the scrubbed file whose sha256 was approved. The file is
+opened once, hashed through that same handle, rewound and only then parsed, so nothing is yielded
+before the check passes and a file swapped on disk after the check is not the one read.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import torch
+
+from .errors import DataFormatError, DataIntegrityError
+
+HASH_CHUNK_BYTES = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+# Scrubbed records can carry long free text; the csv module's 128 KiB default is too small.
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One scrubbed dataset version to train on: where it is and the sha256 it must have.
+
+    `format` is "csv" or "jsonl"; None guesses from the name (".csv", ".jsonl", ".ndjson",
+    ".json", optionally followed by ".gz") or, failing that, from the first byte.
+    """
+
+    path: str | os.PathLike[str]
+    sha256: str
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+
+
+def sha256_of(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(HASH_CHUNK_BYTES), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    with open(path, "rb") as handle:
+        return sha256_of(handle)
+
+
+def open_verified(path: str | os.PathLike[str], expected_sha256: str) -> IO[bytes]:
+    """Open `path` for binary reading after checking its sha256; raise DataIntegrityError if it differs.
+
+    The returned handle is the one that was hashed (rewound to the start), transparently
+    gunzipped when the file is gzip. The caller closes it (use it as a context manager).
+    """
+    raw = open(path, "rb")
+    try:
+        actual = sha256_of(raw)
+        if actual != expected_sha256.strip().lower():
+            raise DataIntegrityError(str(path), expected_sha256, actual)
+        raw.seek(0)
+        if raw.read(2) == GZIP_MAGIC:
+            raw.seek(0)
+            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        raw.seek(0)
+        return raw
+    except BaseException:
+        raw.close()
+        raise
+
+
+def guess_format(path: str | os.PathLike[str], first_byte: bytes) -> str:
+    name = Path(path).name.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    return "jsonl" if first_byte == b"{" else "csv"
+
+
+def iter_records(source: InputFile) -> Iterator[dict[str, Any]]:
+    """Yield each record of a verified CSV or JSONL file as a dict (streamed, never fully loaded)."""
+    binary = open_verified(source.path, source.sha256)
+    with binary:
+        peek = _first_non_space_byte(binary)
+        fmt = source.format or guess_format(source.path, peek)
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+        try:
+            if fmt == "csv":
+                yield from _iter_csv(text, source.path)
+            elif fmt == "jsonl":
+                yield from _iter_jsonl(text, source.path)
+            else:
+                raise DataFormatError(f"{source.path}: unknown format {fmt!r} (expected csv or jsonl)")
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(f"{source.path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        finally:
+            text.detach()
+
+
+def _first_non_space_byte(binary: IO[bytes]) -> bytes:
+    """Peek the first meaningful byte (to tell JSONL from CSV) and rewind."""
+    head = binary.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    binary.seek(0)
+    return head[:1]
+
+
+def _iter_csv(text: io.TextIOBase, path: Any) -> Iterator[dict[str, Any]]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(text)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise DataFormatError(f"{path}: malformed CSV near line {reader.line_num}: {exc}") from exc
+
+
+def _iter_jsonl(text: io.TextIOBase, path: Any) -> Iterator[dict[str, Any]]:
+    for line_number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(f"{path}: line {line_number} is not valid JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise DataFormatError(f"{path}: line {line_number} is not a JSON object")
+        yield record
+
+
+def record_to_example(
+    record: dict[str, Any], *, text_fields: Sequence[str], label_field: str | None, separator: str
+) -> Example | None:
+    """Join the text fields; None when the record has no text or no label (skipped, counted)."""
+    parts = [str(record[field]) for field in text_fields if record.get(field) not in (None, "")]
+    label = record.get(label_field) if label_field else ""
+    if not parts or label is None or (label_field and str(label).strip() == ""):
+        return None
+    return Example(text=separator.join(parts), label=str(label).strip())
+
+
+@dataclass
+class LoadedData:
+    examples: list[Example]
+    skipped: int
+    per_file_counts: list[int]
+
+
+def load_examples(
+    inputs: Sequence[InputFile], *, text_fields: Sequence[str], label_field: str | None, separator: str
+) -> LoadedData:
+    """Read every input (each verified before its first record) into one combined list."""
+    if not inputs:
+        raise DataFormatError("no input files given")
+    examples: list[Example] = []
+    skipped = 0
+    counts: list[int] = []
+    for source in inputs:
+        before = len(examples)
+        for record in iter_records(source):
+            _require_fields(record, source, text_fields, label_field)
+            example = record_to_example(record, text_fields=text_fields, label_field=label_field, separator=separator)
+            if example is None:
+                skipped += 1
+            else:
+                examples.append(example)
+        counts.append(len(examples) - before)
+    if not examples:
+        raise DataFormatError("the input files contain no usable (text, label) records")
+    return LoadedData(examples=examples, skipped=skipped, per_file_counts=counts)
+
+
+def _require_fields(
+    record: dict[str, Any], source: InputFile, text_fields: Sequence[str], label_field: str | None
+) -> None:
+    wanted = [*text_fields, *([label_field] if label_field else [])]
+    missing = [field for field in wanted if field not in record]
+    if missing:
+        raise DataFormatError(f"{source.path}: record lacks field(s) {', '.join(missing)}")
+
+
+def label_names(examples: Sequence[Example]) -> list[str]:
+    """The label set: the sorted union over all inputs (stable ids across runs on the same data)."""
+    return sorted({example.label for example in examples})
+
+
+def split_indices(count: int, *, val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Deterministic shuffled train/validation split; validation has at least one example."""
+    if count < 2:
+        raise DataFormatError(f"need at least 2 records to hold one out for validation, got {count}")
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(count, generator=generator).tolist()
+    val_size = min(count - 1, max(1, round(count * val_fraction)))
+    return sorted(order[val_size:]), sorted(order[:val_size])
