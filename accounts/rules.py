@@ -1,0 +1,25 @@
+"""Role predicates (django-rules), shared by services, the API and the templates."""
+import rules
+
+from accounts.roles import Role
+
+
+def _has_role(role: Role):
+    @rules.predicate(name=f"is_{role.value}")
+    def predicate(user) -> bool:
+        return bool(user and user.is_authenticated and user.has_role(role))
+
+    return predicate
+
+
+is_contributor = _has_role(Role.CONTRIBUTOR)
+is_researcher = _has_role(Role.RESEARCHER)
+is_legal = _has_role(Role.LEGAL)
+is_admin = _has_role(Role.ADMIN)
+is_auditor = _has_role(Role.AUDITOR)
+
+rules.add_rule("accounts.is_contributor", is_contributor)
+rules.add_rule("accounts.is_researcher", is_researcher)
+rules.add_rule("accounts.is_legal", is_legal)
+rules.add_rule("accounts.is_admin", is_admin)
+rules.add_rule("accounts.is_auditor", is_auditor)

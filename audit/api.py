@@ -1,0 +1,22 @@
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+
+from audit.models import AuditEvent
+from audit.permissions import IsAuditor
+from audit.selectors import AuditEventFilter
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["seq", "created_at", "actor_repr", "action", "target_type", "target_id", "target_repr",
+                  "before", "after", "metadata", "prev_hash", "hash"]
+
+
+class AuditEventListApi(ListAPIView):
+    """The audit ledger, newest first (auditors only)."""
+
+    permission_classes = [IsAuditor]
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    queryset = AuditEvent.objects.all()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(lookup_expr="icontains")
+    actor = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact")
+    target_type = django_filters.CharFilter(lookup_expr="iexact")
+    target_id = django_filters.CharFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "actor", "target_type", "target_id", "since", "until"]
+
+
+def events_filtered(*, params) -> QuerySet[AuditEvent]:
+    return AuditEventFilter(params, queryset=AuditEvent.objects.all()).qs
+
+
+def events_for(*, target) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk)).order_by("seq")
+
+
+def dashboard_summary(user) -> dict:
+    return {
+        "event_count": AuditEvent.objects.count(),
+        "recent": list(AuditEvent.objects.order_by("-seq")[:5]),
+    }
+
+
+EXPORT_FIELDS = (
+    "seq", "created_at", "actor_repr", "action", "target_type", "target_id", "target_repr",
+    "before", "after", "metadata", "prev_hash", "hash",
+)
+
+
+def event_as_dict(event: AuditEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "created_at": event.created_at.isoformat(),
+        "actor": event.actor_repr,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_repr": event.target_repr,
+        "before": event.before,
+        "after": event.after,
+        "metadata": event.metadata,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }

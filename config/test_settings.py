@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with a throwaway var/ and eager tasks.
+
+DATABASE_URL and CELERY_BROKER_URL still come from the environment (PostgreSQL and Redis in CI).
+Tests that prove the Celery wiring turn eager mode off and run a real worker process.
+"""
+import os
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("ACCORD_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
