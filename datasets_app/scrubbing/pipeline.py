@@ -1,0 +1,312 @@
+"""File-level scrubbing: stream rows, scrub text fields in batches over worker processes,
+write atomically, and report. Also shard ranges, shard merging and report merging."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import time
+from collections import Counter, deque
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .config import ScrubConfig
+from .errors import ScrubInputError
+from .fileio import (Limits, RowWriter, atomic_output, check_text_fields, count_rows, open_records,
+                     sha256_file)
+from .residual import ResidualTally, find_residuals, mask
+
+ROWS_PER_TASK = 32  # rows sent to a worker at once
+_ENGINES: dict = {}
+
+
+def get_engine(config: ScrubConfig):
+    """One engine per process and config (building one loads spaCy and the name lists)."""
+    from .engine import ScrubEngine
+
+    key = (config.entities, config.score_threshold, config.language, config.model, config.chunk_chars,
+           config.allow_list, config.batch_size, tuple(sorted(config.operators.items())), config.operator,
+           config.pseudonym_secret)
+    if key not in _ENGINES:
+        _ENGINES.clear()  # keep at most one (they are large)
+        _ENGINES[key] = ScrubEngine(config)
+    return _ENGINES[key]
+
+
+def scrub_texts(texts: list[str], *, config: ScrubConfig):
+    """In-process scrub of plain strings: [(scrubbed text, [Finding, ...]), ...]."""
+    return get_engine(config).scrub(list(texts))
+
+
+# -- worker side ---------------------------------------------------------------------------
+_worker_config: ScrubConfig | None = None
+
+
+def _init_worker(config: ScrubConfig) -> None:
+    global _worker_config
+    _worker_config = config
+    get_engine(config)
+
+
+def _scrub_task(texts: list[str], config: ScrubConfig | None = None):
+    """Scrub a batch; return only what the parent needs (no raw values)."""
+    engine = get_engine(config or _worker_config)
+    out = []
+    for scrubbed, findings in engine.scrub(texts):
+        residuals = [(entity, mask(value)) for entity, value in find_residuals(scrubbed)]
+        out.append((scrubbed, [f.entity_type for f in findings], residuals))
+    return out
+
+
+# -- parent side ---------------------------------------------------------------------------
+def _batches(rows: Iterator, start_row: int, end_row: int | None, size: int) -> Iterator[tuple[int, list]]:
+    """(absolute index of first row, rows) for rows in [start_row, end_row)."""
+    batch: list = []
+    first = start_row
+    for index, row in enumerate(rows):
+        if index < start_row:
+            continue
+        if end_row is not None and index >= end_row:
+            break
+        if not batch:
+            first = index
+        batch.append(row)
+        if len(batch) == size:
+            yield first, batch
+            batch = []
+    if batch:
+        yield first, batch
+
+
+def _field_getter(fmt: str, columns: Sequence[str], text_fields: Sequence[str]):
+    if fmt == "csv":
+        positions = [columns.index(f) for f in text_fields]
+
+        def get(row):
+            return [row[p] for p in positions]
+
+        def put(row, values):
+            for p, v in zip(positions, values):
+                row[p] = v
+    else:
+        def get(row):
+            return [row.get(f) for f in text_fields]
+
+        def put(row, values):
+            for f, v in zip(text_fields, values):
+                if f in row:
+                    row[f] = v
+    return get, put
+
+
+class _Results:
+    """Runs batches in order on a pool with a bounded number in flight (bounded memory)."""
+
+    def __init__(self, config: ScrubConfig):
+        self.config = config
+        self.workers = config.effective_workers
+        self.pool = None
+        if self.workers > 1:
+            ctx = multiprocessing.get_context("spawn")  # safe with threads in the parent
+            self.pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(config,))
+
+    def map(self, jobs: Iterable[tuple[object, list[str]]]) -> Iterator[tuple[object, list]]:
+        if self.pool is None:
+            for tag, texts in jobs:
+                yield tag, _scrub_task(texts, self.config)
+            return
+        pending: deque = deque()
+        for tag, texts in jobs:
+            pending.append((tag, self.pool.apply_async(_scrub_task, (texts,))))
+            if len(pending) >= self.workers * 3:
+                tag0, res = pending.popleft()
+                yield tag0, res.get()
+        while pending:
+            tag0, res = pending.popleft()
+            yield tag0, res.get()
+
+    def close(self, ok: bool) -> None:
+        if self.pool is not None:
+            (self.pool.close if ok else self.pool.terminate)()
+            self.pool.join()
+
+
+def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: Sequence[str],
+               config: ScrubConfig, start_row: int = 0, end_row: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Scrub rows [start_row, end_row) of a CSV/JSONL(.gz) file into output_path (atomic).
+
+    Output is uncompressed, in the input's format, rows in order, non-text fields
+    untouched. Returns a JSON-serialisable report.
+    """
+    if not text_fields:
+        raise ScrubInputError("no text fields given: name at least one column to scrub")
+    if start_row < 0 or (end_row is not None and end_row < start_row):
+        raise ScrubInputError(f"invalid row range [{start_row}, {end_row})")
+    text_fields = list(text_fields)
+    limits = Limits(max_line_bytes=config.max_line_bytes, max_decompressed_bytes=config.max_decompressed_bytes)
+    started = time.perf_counter()
+    total = (end_row - start_row) if end_row is not None else -1
+    if progress is not None and end_row is None:
+        total = max(count_rows(input_path, fmt=fmt, max_line_bytes=config.max_line_bytes,
+                               max_decompressed_bytes=config.max_decompressed_bytes) - start_row, 0)
+    by_field = {f: Counter() for f in text_fields}
+    residual = ResidualTally()
+    rows_done = 0
+    seen_fields: set[str] = set()
+    with open_records(input_path, fmt, limits) as records:
+        if records.format == "csv":
+            check_text_fields(text_fields, records.columns)
+        get, put = _field_getter(records.format, records.columns, text_fields)
+        runner = _Results(config)
+        ok = False
+        try:
+            with atomic_output(output_path) as fh:
+                writer = RowWriter(fh, records.format, records.columns)
+                for (first, rows), results in _run_batches(runner, records.rows, get, start_row, end_row):
+                    _apply(rows, results, first, get, put, text_fields, by_field, residual, seen_fields)
+                    for row in rows:
+                        writer.write(row)
+                    rows_done += len(rows)
+                    if progress is not None:
+                        progress(rows_done, total)
+                if records.format == "jsonl" and start_row == 0 and end_row is None:
+                    missing = [f for f in text_fields if f not in seen_fields]
+                    if missing:
+                        raise ScrubInputError(f"text field(s) {missing} do not occur in any row of the file")
+            ok = True
+        finally:
+            runner.close(ok)
+    seconds = time.perf_counter() - started
+    by_entity: Counter = Counter()
+    for counts in by_field.values():
+        by_entity.update(counts)
+    return {
+        "rows": rows_done,
+        "start_row": start_row,
+        "end_row": end_row,
+        "format": records.format,
+        "input_compressed": records.compressed,
+        "output_compressed": False,
+        "fields": text_fields,
+        "total_findings": sum(by_entity.values()),
+        "by_entity": dict(sorted(by_entity.items())),
+        "by_field": {f: dict(sorted(c.items())) for f, c in by_field.items()},
+        "residual": residual.as_dict(),
+        "timings": {"seconds": round(seconds, 3),
+                    "records_per_second": round(rows_done / seconds, 2) if seconds > 0 else None},
+        "config": config.as_dict(),
+        "output_sha256": sha256_file(output_path),
+    }
+
+
+def _run_batches(runner: _Results, rows, get, start_row, end_row):
+    def jobs():
+        for first, batch in _batches(rows, start_row, end_row, ROWS_PER_TASK):
+            texts = [v for row in batch for v in get(row) if isinstance(v, str)]
+            yield (first, batch), texts
+    return runner.map(jobs())
+
+
+def _apply(rows, results, first, get, put, text_fields, by_field, residual: ResidualTally, seen_fields) -> None:
+    cursor = 0
+    for offset, row in enumerate(rows):
+        values = get(row)
+        new_values = []
+        for field, value in zip(text_fields, values):
+            if isinstance(row, dict) and field in row:
+                seen_fields.add(field)
+            if not isinstance(value, str):
+                new_values.append(value)
+                continue
+            scrubbed, entities, residuals = results[cursor]
+            cursor += 1
+            new_values.append(scrubbed)
+            by_field[field].update(entities)
+            for entity, masked in residuals:
+                residual.by_entity[entity] += 1
+                if len(residual.examples) < residual.MAX_EXAMPLES:
+                    residual.examples.append({"row": first + offset, "field": field, "entity": entity,
+                                              "masked": masked})
+        put(row, new_values)
+
+
+def merge_shards(shard_paths: Sequence, output_path, *, fmt: str) -> str:
+    """Concatenate shard outputs in order (CSV header kept once) atomically; return sha256."""
+    if not shard_paths:
+        raise ScrubInputError("no shard files to merge")
+    header: list[str] | None = None
+    with atomic_output(output_path, binary=True) as out:
+        for path in shard_paths:
+            with open(path, "rb") as fh:
+                if fmt == "csv":
+                    shard_header, header_bytes = _read_csv_header(fh, Path(path).name)
+                    if header is None:
+                        header = shard_header
+                        out.write(header_bytes)
+                    elif shard_header != header:
+                        raise ScrubInputError(f"shard {Path(path).name} has a different header")
+                shutil.copyfileobj(fh, out, 1 << 20)
+    return sha256_file(output_path)
+
+
+def _read_csv_header(fh, name: str) -> tuple[list[str], bytes]:
+    """Parse the header record (may span lines) leaving fh just after it."""
+    import csv
+
+    raw: list[bytes] = []
+
+    def lines():
+        while True:
+            line = fh.readline()
+            if not line:
+                return
+            raw.append(line)
+            yield line.decode("utf-8")
+
+    try:
+        header = next(csv.reader(lines()))
+    except StopIteration:
+        raise ScrubInputError(f"shard {name} is empty") from None
+    return header, b"".join(raw)
+
+
+def merge_reports(reports: Sequence[dict], *, output_sha256: str | None = None) -> dict:
+    """Combine shard reports (in shard order) into one report for the whole file."""
+    if not reports:
+        raise ValueError("no reports to merge")
+    base_config = {k: v for k, v in reports[0]["config"].items() if k != "workers"}
+    by_entity: Counter = Counter()
+    by_field: dict[str, Counter] = {}
+    residual_counts: Counter = Counter()
+    examples: list[dict] = []
+    rows = 0
+    seconds = 0.0
+    for report in reports:
+        if {k: v for k, v in report["config"].items() if k != "workers"} != base_config:
+            raise ValueError("shard reports were produced with different scrubber configs")
+        rows += report["rows"]
+        seconds += report["timings"]["seconds"]
+        by_entity.update(report["by_entity"])
+        for field, counts in report["by_field"].items():
+            by_field.setdefault(field, Counter()).update(counts)
+        residual_counts.update(report["residual"]["by_entity"])
+        examples.extend(report["residual"]["examples"])
+    return {
+        "rows": rows,
+        "start_row": reports[0]["start_row"],
+        "end_row": reports[-1]["end_row"],
+        "format": reports[0]["format"],
+        "input_compressed": reports[0]["input_compressed"],
+        "output_compressed": False,
+        "fields": reports[0]["fields"],
+        "total_findings": sum(by_entity.values()),
+        "by_entity": dict(sorted(by_entity.items())),
+        "by_field": {f: dict(sorted(c.items())) for f, c in by_field.items()},
+        "residual": {"total": sum(residual_counts.values()), "by_entity": dict(sorted(residual_counts.items())),
+                     "examples": examples[:ResidualTally.MAX_EXAMPLES]},
+        "timings": {"seconds": round(seconds, 3), "shards": len(reports),
+                    "records_per_second": round(rows / seconds, 2) if seconds > 0 else None},
+        "config": reports[0]["config"],
+        "output_sha256": output_sha256,
+    }

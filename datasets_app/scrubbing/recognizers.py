@@ -1,0 +1,317 @@
+"""Accord's own presidio recognizers: broad regexes with context, and a name-list recognizer.
+
+These are deliberately general (formats, word lists, context words), not tuned to any
+template, so they carry over to text we have never seen.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import List, Optional
+
+from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from .lexicon import Lexicon, get_lexicon
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+
+
+class _DigitCountRecognizer(PatternRecognizer):
+    """PatternRecognizer that drops matches whose digit count is outside [min, max]."""
+
+    def __init__(self, *args, min_digits: int, max_digits: int, **kwargs):
+        self.min_digits = min_digits
+        self.max_digits = max_digits
+        super().__init__(*args, **kwargs)
+
+    def invalidate_result(self, pattern_text: str) -> Optional[bool]:
+        digits = sum(c.isdigit() for c in pattern_text)
+        return not (self.min_digits <= digits <= self.max_digits)
+
+
+class _IpV6Recognizer(PatternRecognizer):
+    def invalidate_result(self, pattern_text: str) -> Optional[bool]:
+        try:
+            ipaddress.ip_address(pattern_text.split("%")[0])
+        except ValueError:
+            return True
+        return False
+
+
+def phone_recognizer() -> PatternRecognizer:
+    # Anything laid out like a phone number, valid by phonenumbers' rules or not.
+    sep = r"[ \t.\-]?"
+    patterns = [
+        Pattern("intl", r"(?<![\w+])\+\d{1,3}" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
+                + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
+        Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
+        Pattern("grouped", r"(?<![\w.\-/])\d{2,5}(?:[ .\-]\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-]\d)", 0.45),
+        Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
+        Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
+    ]
+    return _DigitCountRecognizer(
+        supported_entity="PHONE_NUMBER", name="AccordPhoneRecognizer", patterns=patterns,
+        context=["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "contact", "reach",
+                 "number", "whatsapp", "sms", "text"],
+        min_digits=9, max_digits=15,
+    )
+
+
+def credit_card_recognizer() -> PatternRecognizer:
+    # Formatted card numbers; presidio's own recognizer still handles Luhn-valid bare ones.
+    patterns = [
+        Pattern("4x4", r"(?<![\w\-])\d{4}(?:[ \-]\d{4}){3}(?:[ \-]\d{1,3})?(?![\w\-])", 0.65),
+        Pattern("amex", r"(?<![\w\-])3\d{3}[ \-]\d{6}[ \-]\d{5}(?![\w\-])", 0.65),
+        Pattern("bare", r"(?<!\d)\d{13,19}(?!\d)", 0.25),
+    ]
+    return PatternRecognizer(
+        supported_entity="CREDIT_CARD", name="AccordCardRecognizer", patterns=patterns,
+        context=["card", "credit", "visa", "mastercard", "amex", "cc", "debit", "charged", "payment"],
+    )
+
+
+def iban_recognizer() -> PatternRecognizer:
+    patterns = [Pattern("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", 0.6)]
+    return PatternRecognizer(
+        supported_entity="IBAN_CODE", name="AccordIbanRecognizer", patterns=patterns,
+        context=["iban", "bank", "account", "transfer", "sepa"],
+        global_regex_flags=re.DOTALL | re.MULTILINE,  # upper case only: avoids words
+    )
+
+
+def ssn_recognizer() -> PatternRecognizer:
+    patterns = [
+        Pattern("dashed", r"(?<![\w\-])\d{3}-\d{2}-\d{4}(?![\w\-])", 0.6),
+        Pattern("spaced", r"(?<![\w\-])\d{3} \d{2} \d{4}(?![\w\-])", 0.3),
+        Pattern("bare", r"(?<!\d)\d{9}(?!\d)", 0.1),
+    ]
+    return PatternRecognizer(
+        supported_entity="US_SSN", name="AccordSsnRecognizer", patterns=patterns,
+        context=["ssn", "social", "security", "ss#", "ss", "taxpayer", "tin"],
+    )
+
+
+def email_recognizer() -> PatternRecognizer:
+    # Looser than presidio's (no TLD validation): catches internal/odd domains too.
+    patterns = [Pattern("email", r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", 0.7)]
+    return PatternRecognizer(supported_entity="EMAIL_ADDRESS", name="AccordEmailRecognizer",
+                             patterns=patterns)
+
+
+def ip_recognizer() -> PatternRecognizer:
+    patterns = [
+        Pattern("ipv6", r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d{1,3}(?:\.\d{1,3}){3})(?:%\w+)?(?![\w:])", 0.6),
+        Pattern("ipv4", r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:/\d{1,2})?(?![\w.]|\.\d)", 0.6),
+    ]
+    return _IpV6Recognizer(supported_entity="IP_ADDRESS", name="AccordIpRecognizer", patterns=patterns)
+
+
+def date_of_birth_recognizer() -> PatternRecognizer:
+    # A date alone is not PII here; it scores below threshold unless birth context is near.
+    score = 0.1
+    patterns = [
+        Pattern("numeric", r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b", score),
+        Pattern("iso", r"\b\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b", score),
+        Pattern("day_month", r"\b\d{1,2}" + _ORD + r"(?:\s+of)?\s+" + _MONTHS + r"\.?,?\s+\d{4}\b", score),
+        Pattern("month_day", r"\b" + _MONTHS + r"\.?\s+\d{1,2}" + _ORD + r",?\s+\d{4}\b", score),
+        Pattern("month_day_noyear", r"\b" + _MONTHS + r"\.?\s+\d{1,2}" + _ORD + r"\b", score),
+        Pattern("day_month_noyear", r"\b\d{1,2}" + _ORD + r"(?:\s+of)?\s+" + _MONTHS + r"\b", score),
+    ]
+    return PatternRecognizer(
+        supported_entity="DATE_OF_BIRTH", name="AccordDateOfBirthRecognizer", patterns=patterns,
+        context=["born", "birth", "dob", "d.o.b", "d.o.b.", "birthday", "birthdate", "bday",
+                 "b-day", "birthdays", "geboren", "née", "nee"],
+    )
+
+
+_STREET_CORE = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|"
+                r"terrace|close|crescent|parkway|pkwy|square|sq|highway|hwy|circle|cir|row|mews|"
+                r"gardens|grove|hill|walk|trail|alley|plaza")
+
+
+def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecognizer:
+    lexicon = lexicon or get_lexicon()
+    suffixes = "|".join(sorted((re.escape(s) for s in lexicon.street_suffixes), key=len, reverse=True))
+    number = r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?,?"
+    unit = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|#)\.?\s*#?[\w\-]{1,6})?"
+    city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+    cap_word = r"[A-Z][\w'’.\-]*"
+    patterns = [
+        Pattern("us_capitalised", number + r"\s+(?:" + cap_word + r"\s+){1,4}?(?i:" + suffixes + r")\b\.?"
+                + unit + city_zip, 0.65),
+        Pattern("any_case_core", r"(?i)" + number + r"\s+(?:[a-z][\w'’\-]*\s+){1,3}?(?:" + _STREET_CORE + r")\b\.?"
+                + unit, 0.5),
+        Pattern("germanic", r"\b[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
+                r"laan|straat|gatan|vej|veien)\s+\d{1,4}[a-z]?\b", 0.6),
+        Pattern("romance", r"(?i:\b\d{1,4},?\s+)?\b(?:rue|avenue|boulevard|chemin|impasse|allée|calle|avenida|"
+                r"via|viale|piazza|rua|praça|plaza|paseo|carrer|ulica|ul\.)\s+(?:(?:de|del|della|la|le|les|"
+                r"du|des|dos|da|do|l'|d')\s*)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,2}(?:,?\s*\d{1,4})?", 0.6),
+        Pattern("po_box", r"(?i)\bP\.?\s?O\.?\s?Box\s+\d{1,7}\b", 0.6),
+        Pattern("uk_postcode", r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", 0.5),
+    ]
+    return PatternRecognizer(
+        supported_entity="STREET_ADDRESS", name="AccordStreetAddressRecognizer", patterns=patterns,
+        context=["address", "live", "lives", "living", "ship", "shipping", "deliver", "delivery",
+                 "street", "residence", "billing", "mail"],
+        global_regex_flags=re.DOTALL | re.MULTILINE,
+    )
+
+
+_GREETINGS = {
+    "hi", "hello", "hey", "dear", "thanks", "thank", "thx", "ty", "regards", "cheers", "sincerely",
+    "best", "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "attn", "cc", "signed", "agent",
+    "customer", "colleague", "manager", "wife", "husband", "son", "daughter", "mother", "father",
+    "mom", "dad", "brother", "sister", "friend", "partner", "named", "called", "contact", "from",
+    "with", "ask", "asked", "told", "per", "yours", "love", "spoke", "by", "for", "to", "cc'd",
+}
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
+           "sra", "señor", "señora", "monsieur", "madame"}
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
+
+
+class NameListRecognizer(LocalRecognizer):
+    """PERSON from first/last-name lists, with case and context rules.
+
+    * a listed name that is not an English word ("Priya", "garcia") is a name in any case;
+    * a listed name that is an English noun ("John", "Paris") needs a capital or support;
+    * one that is an ordinary word ("Will", "Grace") needs a capital *and* support;
+    * support = an adjacent name, a greeting/title before it ("thanks, priya"), or "name is".
+    Adjacent capitalised unknown words join a found name (surnames not in the lists).
+    Works on its own regex word split, so it does not depend on the NER model.
+    """
+
+    STRONG, NOUN, WEAK, NONE = "strong", "noun", "weak", "none"
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or get_lexicon()
+        super().__init__(supported_entities=["PERSON"], name="AccordNameListRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:  # lists are loaded in __init__
+        pass
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        gaps = [text[words[i - 1][1]:w[0]] if i else text[:w[0]] for i, w in enumerate(words)]
+        kinds = [self._kind(w[2]) for w in words]
+        scores = self._seed_scores(words, gaps, kinds)
+        self._extend(words, gaps, kinds, scores)
+        return self._to_results(words, gaps, scores)
+
+    # -- classification -------------------------------------------------------------------
+    def _kind(self, word: str) -> str:
+        lex = self.lexicon
+        kinds = set()
+        for part in re.split(r"['’\-]", word):
+            if len(part) < 2 or not lex.is_name(part):
+                kinds.add(self.NONE)
+            elif lex.is_common(part):
+                kinds.add(self.WEAK)
+            elif lex.is_nounish(part):
+                kinds.add(self.NOUN)
+            else:
+                kinds.add(self.STRONG)
+        for kind in (self.STRONG, self.NOUN, self.WEAK):
+            if kind in kinds:
+                return kind
+        return self.NONE
+
+    @staticmethod
+    def _capitalised(word: str) -> bool:
+        return word[:1].isupper() and len(word) >= 2
+
+    def _plain_unknown(self, word: str) -> bool:
+        """Not a name in our lists and not an English word: maybe an unlisted name."""
+        return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word)
+
+    def _triggered(self, words, gaps, i: int) -> bool:
+        if i == 0 or not _SOFT_GAP.fullmatch(gaps[i]):
+            return False
+        prev = words[i - 1][2].lower()
+        if prev in _GREETINGS and not (prev in {"from", "with", "for", "to", "by"} and self.lexicon.is_common(words[i][2])):
+            return True
+        before = words[i - 2][2].lower() if i >= 2 else ""
+        return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call"}
+
+    def _seed_scores(self, words, gaps, kinds) -> list[float]:
+        scores = [0.0] * len(words)
+        for i, (_, _, word) in enumerate(words):
+            kind, cap = kinds[i], self._capitalised(word)
+            after_title = i > 0 and words[i - 1][2].lower() in _TITLES and gaps[i] in {" ", ". "}
+            if after_title and cap:
+                scores[i] = 0.85
+            elif kind == self.STRONG and (cap or len(word) >= 3):
+                scores[i] = 0.85 if cap else 0.6
+            elif kind == self.NOUN and cap:
+                scores[i] = 0.7
+            elif self._triggered(words, gaps, i) and (
+                    kind == self.NOUN or (kind == self.WEAK and cap) or (
+                        kind == self.NONE and (cap or self._plain_unknown(word)) and self._plain_unknown(word))):
+                scores[i] = 0.7
+        return scores
+
+    def _neighbour_is_name_like(self, word: str, kind: str) -> bool:
+        if self._capitalised(word):
+            return kind != self.NONE or not self.lexicon.is_common(word)
+        return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word))
+
+    def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for i, (_, _, word) in enumerate(words):
+                if scores[i] or not self._neighbour_is_name_like(word, kinds[i]):
+                    continue
+                left = i > 0 and scores[i - 1] and gaps[i] == " "
+                right = i + 1 < len(words) and scores[i + 1] and gaps[i + 1] == " "
+                if left or right:
+                    scores[i] = min(max(scores[i - 1] if left else 0, scores[i + 1] if right else 0), 0.7)
+                    changed = True
+
+    def _to_results(self, words, gaps, scores: list[float]) -> List[RecognizerResult]:
+        results: List[RecognizerResult] = []
+        i = 0
+        while i < len(words):
+            if not scores[i]:
+                i += 1
+                continue
+            start_i, best = i, scores[i]
+            while i + 1 < len(words) and scores[i + 1] and gaps[i + 1] == " ":
+                i += 1
+                best = max(best, scores[i])
+            results.append(RecognizerResult(
+                "PERSON", words[start_i][0], words[i][1], best,
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            i += 1
+        return results
+
+
+def accord_recognizers() -> list:
+    lexicon = get_lexicon()
+    return [
+        phone_recognizer(), credit_card_recognizer(), iban_recognizer(), ssn_recognizer(),
+        email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
+        street_address_recognizer(lexicon), NameListRecognizer(lexicon),
+    ]
+
+
+PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer",
+                        "UsSsnRecognizer", "IpRecognizer", "SpacyRecognizer")
+ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordCardRecognizer", "AccordIbanRecognizer",
+                      "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
+                      "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
+                      "AccordNameListRecognizer")
+
+
+def recognizer_names() -> list[str]:
+    return [*PRESIDIO_RECOGNIZERS, *ACCORD_RECOGNIZERS]
