@@ -48,6 +48,11 @@ class Lexicon:
     common_words: frozenset[str]   # ordinary English (verbs, adjectives, stop words ...)
     nounish_words: frozenset[str]  # English nouns, which include many proper nouns
     street_suffixes: frozenset[str]
+    places: frozenset[str]  # lower-cased countries, states and cities
+    stop_words: frozenset[str] = frozenset()
+
+    def is_stop(self, word: str) -> bool:
+        return word.lower() in self.stop_words
 
     def is_name(self, word: str) -> bool:
         key = word.lower()
@@ -146,6 +151,23 @@ def _english_words() -> tuple[set[str], set[str]]:
     return common, nounish - common
 
 
+def _faker_places() -> set[str]:
+    import faker.providers.address as address_pkg
+
+    places: set[str] = set()
+    for module_info in pkgutil.iter_modules(address_pkg.__path__):
+        module = importlib.import_module(f"faker.providers.address.{module_info.name}")
+        provider = getattr(module, "Provider", None)
+        if provider is None:
+            continue
+        for klass in provider.__mro__:
+            for attr in ("countries", "states", "cities", "city_names", "provinces", "regions", "departments",
+                         "land"):
+                values = _list_attr(klass, attr)
+                places |= {v.lower() for v in values if v[:1].isalpha() and v[:1].isupper() and len(v) >= 3}
+    return places
+
+
 @functools.lru_cache(maxsize=1)
 def get_lexicon() -> Lexicon:
     first, last = _faker_names()
@@ -154,7 +176,11 @@ def get_lexicon() -> Lexicon:
 
     suffixes = {s.lower() for s in Address.street_suffixes}
     suffixes |= set(_STREET_ABBREVIATIONS)
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     return Lexicon(
+        places=frozenset(_faker_places() - common),
+        stop_words=frozenset(w.lower() for w in STOP_WORDS),
         first_names=frozenset(first),
         last_names=frozenset(last),
         common_words=frozenset(common),

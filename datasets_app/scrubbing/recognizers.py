@@ -51,7 +51,7 @@ def phone_recognizer() -> PatternRecognizer:
         Pattern("intl", r"(?<![\w+])\+\d{1,3}" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
         Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
-        Pattern("grouped", r"(?<![\w.\-/])\d{2,5}(?:[ .\-]\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-]\d)", 0.45),
+        Pattern("grouped", r"(?<![\w.\-/])\d{2,5}(?:[ .\-]\d{2,7}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -147,6 +147,8 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
                 + unit + city_zip, 0.65),
         Pattern("any_case_core", r"(?i)" + number + r"\s+(?:[a-z][\w'’\-]*\s+){1,3}?(?:" + _STREET_CORE + r")\b\.?"
                 + unit, 0.5),
+        Pattern("any_case_all", r"(?i)" + number + r"\s+(?:[a-z][\w'’\-]*\s+){1,2}?(?:" + suffixes + r")\b\.?"
+                + unit, 0.4),
         Pattern("germanic", r"\b[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
                 r"laan|straat|gatan|vej|veien)\s+\d{1,4}[a-z]?\b", 0.6),
         Pattern("romance", r"(?i:\b\d{1,4},?\s+)?\b(?:rue|avenue|boulevard|chemin|impasse|allée|calle|avenida|"
@@ -234,10 +236,14 @@ class NameListRecognizer(LocalRecognizer):
         return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word)
 
     def _triggered(self, words, gaps, i: int) -> bool:
+        if re.search(r"\n[ \t]*[-—–~][ \t]*$", gaps[i]):
+            return True  # sign-off line: "- priya"
         if i == 0 or not _SOFT_GAP.fullmatch(gaps[i]):
             return False
         prev = words[i - 1][2].lower()
-        if prev in _GREETINGS and not (prev in {"from", "with", "for", "to", "by"} and self.lexicon.is_common(words[i][2])):
+        if prev in _GREETINGS and not (prev in {"from", "with", "for", "to", "by"}
+                                       and not self._capitalised(words[i][2])
+                                       and self._kind(words[i][2]) not in {self.NOUN, self.STRONG}):
             return True
         before = words[i - 2][2].lower() if i >= 2 else ""
         return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call"}
@@ -253,16 +259,20 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.85 if cap else 0.6
             elif kind == self.NOUN and cap:
                 scores[i] = 0.7
-            elif self._triggered(words, gaps, i) and (
-                    kind == self.NOUN or (kind == self.WEAK and cap) or (
-                        kind == self.NONE and (cap or self._plain_unknown(word)) and self._plain_unknown(word))):
+            elif self._triggered(words, gaps, i) and (kind != self.NONE or self._plain_unknown(word)):
                 scores[i] = 0.7
+            elif (kind == self.NOUN and i + 1 < len(words) and gaps[i + 1] == " "
+                  and word.lower() in self.lexicon.first_names
+                  and words[i + 1][2].lower() in self.lexicon.last_names
+                  and self._kind(words[i + 1][2]) in {self.NOUN, self.STRONG, self.WEAK}):
+                scores[i] = 0.6  # "john smith": a first name followed by a surname
         return scores
 
     def _neighbour_is_name_like(self, word: str, kind: str) -> bool:
         if self._capitalised(word):
             return kind != self.NONE or not self.lexicon.is_common(word)
-        return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word))
+        return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word)) or (
+            kind == self.WEAK and word.lower() in self.lexicon.last_names and not self.lexicon.is_stop(word))
 
     def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
         changed = True
@@ -296,12 +306,55 @@ class NameListRecognizer(LocalRecognizer):
         return results
 
 
+_PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
+
+
+class PlaceRecognizer(LocalRecognizer):
+    """LOCATION from a gazetteer (countries, states, cities in faker) and 'in <Capitalised>'."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or get_lexicon()
+        super().__init__(supported_entities=["LOCATION"], name="AccordPlaceRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
+        if "LOCATION" not in entities:
+            return []
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        results: List[RecognizerResult] = []
+        i = 0
+        while i < len(words):
+            hit = 0
+            for n in (4, 3, 2, 1):  # longest gazetteer match first
+                if i + n <= len(words) and words[i][2][:1].isupper():
+                    phrase = text[words[i][0]:words[i + n - 1][1]]
+                    if phrase.lower() in self.lexicon.places:
+                        hit = n
+                        break
+            score = 0.6
+            if not hit and i > 0 and words[i - 1][2].lower() in _PLACE_LEADS and words[i][2][:1].isupper() \
+                    and text[words[i - 1][1]:words[i][0]] == " " and not self.lexicon.is_common(words[i][2]) \
+                    and not self.lexicon.is_nounish(words[i][2]) and len(words[i][2]) >= 3:
+                hit, score = 1, 0.4
+            if hit:
+                results.append(RecognizerResult(
+                    "LOCATION", words[i][0], words[i + hit - 1][1], score,
+                    recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                          RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+                i += hit
+            else:
+                i += 1
+        return results
+
+
 def accord_recognizers() -> list:
     lexicon = get_lexicon()
     return [
         phone_recognizer(), credit_card_recognizer(), iban_recognizer(), ssn_recognizer(),
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
-        street_address_recognizer(lexicon), NameListRecognizer(lexicon),
+        street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
     ]
 
 
@@ -310,7 +363,7 @@ PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecogniz
 ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordCardRecognizer", "AccordIbanRecognizer",
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
-                      "AccordNameListRecognizer")
+                      "AccordNameListRecognizer", "AccordPlaceRecognizer")
 
 
 def recognizer_names() -> list[str]:
