@@ -77,19 +77,36 @@ class ChainProblem:
 
 
 def verify_chain() -> tuple[int, ChainProblem | None]:
-    """Walk the ledger in order. Returns (events checked, first problem or None)."""
+    """Walk the ledger in order. Returns (events checked, first problem or None).
+
+    An event whose stored fields no longer match its own hash is reported first (lowest seq),
+    so an edited event is named even when the edit also broke a link further up; otherwise the
+    first broken link is reported: a gap in `seq` (an event removed, or its seq edited) or a
+    `prev_hash` that is not the hash of the event before it. Removing the newest events leaves a
+    valid shorter chain; anchor the head elsewhere (an export, a log) to catch that.
+    """
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    first_link_problem: tuple[int, ChainProblem] | None = None
     with transaction.atomic():
         for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-            if event.seq != expected_seq:
-                return checked, ChainProblem(event.seq, event.pk, f"sequence gap: expected #{expected_seq}")
-            if event.prev_hash != expected_prev:
-                return checked, ChainProblem(event.seq, event.pk, "prev_hash does not match the event before it")
             if hash_of(event) != event.hash:
                 return checked, ChainProblem(event.seq, event.pk, "stored fields do not match the event's hash")
+            if first_link_problem is None:
+                if event.seq != expected_seq:
+                    first_link_problem = (checked, ChainProblem(
+                        event.seq, event.pk,
+                        f"sequence gap: event #{expected_seq} is missing (removed, or its seq edited)",
+                    ))
+                elif event.prev_hash != expected_prev:
+                    first_link_problem = (checked, ChainProblem(
+                        event.seq, event.pk, "prev_hash does not match the hash of the event before it",
+                    ))
+                else:
+                    checked += 1
             expected_prev = event.hash
-            expected_seq += 1
-            checked += 1
+            expected_seq = event.seq + 1
+    if first_link_problem is not None:
+        return first_link_problem
     return checked, None

@@ -23,7 +23,7 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 def _on_postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # no %-interpolation: the SQL contains "%"
 
     return run
 
