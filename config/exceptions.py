@@ -34,9 +34,7 @@ class ApplicationError(Exception):
         self.extra = dict(extra or {})
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.reasons:
-            body["reasons"] = self.reasons
+        body: dict[str, Any] = {"message": self.message, "code": self.code, "reasons": self.reasons}
         if self.extra:
             body["extra"] = self.extra
         return body

@@ -125,6 +125,8 @@ def celery_worker_process(transactional_db, tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=10)
+        app.control.purge()  # nothing a failed test sent may reach a later test's worker
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.25, message: str = "condition"):
