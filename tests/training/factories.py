@@ -1,0 +1,96 @@
+"""Building blocks for training tests: an approved version with a REAL scrubbed file in storage
+(so the worker's hash check has bytes to check), an agreement in force, and revocation."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+import uuid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from agreements.models import Agreement
+from agreements.signals import agreement_ended
+from datasets_app.models import DatasetVersion
+from tests.agreements.factories import DatasetFactory, make_agreement
+
+TOPICS = {
+    "billing": ["refund", "invoice", "charged", "payment", "billing", "price", "subscription"],
+    "access": ["login", "password", "reset", "account", "locked", "blocked", "access"],
+}
+
+
+def scrubbed_csv_bytes(rows: int = 40, seed: int = 0) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for index in range(rows):
+        label = "billing" if index % 2 == 0 else "access"
+        words = rng.sample(TOPICS[label], 4) + rng.sample(["please", "help", "today", "my", "the", "<PERSON>"], 2)
+        rng.shuffle(words)
+        writer.writerow([" ".join(words), label])
+    return out.getvalue().encode("utf-8")
+
+
+def make_training_version(
+    *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, **dataset_kwargs
+) -> DatasetVersion:
+    """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded."""
+    dataset = dataset or DatasetFactory(**dataset_kwargs)
+    data = scrubbed_csv_bytes(rows, seed)
+    name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
+    approved = status == "approved"
+    return DatasetVersion.objects.create(
+        dataset=dataset,
+        number=dataset.versions.count() + 1,
+        status=status,
+        created_by=dataset.steward,
+        raw_sha256=hashlib.sha256(b"raw" + data).hexdigest(),
+        scrubbed_file=name,
+        scrubbed_sha256=hashlib.sha256(data).hexdigest(),
+        scrubbed_size=len(data),
+        format="csv",
+        columns=["text", "label"],
+        text_fields=["text"],
+        label_field="label",
+        row_count=rows,
+        scrubber_config={"engine": "presidio", "operator": "replace", "entities": ["PERSON", "EMAIL_ADDRESS"]},
+        pii_report={"by_entity": {"PERSON": {"count": rows // 4}}},
+        approved_by=dataset.steward if approved else None,
+        approved_at=timezone.now() if approved else None,
+    )
+
+
+def make_agreement_in_force(*, researcher, legal, versions, uses=("model_training",), **kwargs) -> Agreement:
+    return make_agreement(researcher=researcher, legal=legal, versions=versions, uses=uses, state="approved",
+                          accepted=True, countersigned=True, **kwargs)
+
+
+def end_agreement(agreement: Agreement, *, actor, reason: str = "revoked") -> Agreement:
+    """Revoke or expire an agreement the way the agreements layer does: the guarded transition,
+    then `agreement_ended` inside the same transaction."""
+    with transaction.atomic():
+        agreement = Agreement.objects.get(pk=agreement.pk)
+        now = timezone.now()
+        if reason == "revoked":
+            agreement.revoke()
+            agreement.revoked_at, agreement.revoked_by = now, actor
+            agreement.revocation_reason = "Contributor withdrew consent"
+        else:
+            agreement.expire()
+            agreement.expired_at = now
+        agreement.save()
+        agreement_ended.send(sender=Agreement, agreement=agreement, reason=reason, actor=actor)
+    return agreement
+
+
+def tamper(version: DatasetVersion) -> None:
+    """Change the stored scrubbed bytes after approval (the attack invariant 1 refuses)."""
+    path = default_storage.path(version.scrubbed_file.name)
+    with open(path, "ab") as handle:
+        handle.write(b"Jane Doe,billing\n")

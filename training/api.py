@@ -1,0 +1,168 @@
+"""Training API: thin views over training.services / selectors. Admins only."""
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.rules import is_admin
+from config.exceptions import ApplicationError
+from datasets_app.models import DatasetVersion
+from training import services
+from training.downloads import ARTIFACTS, open_artifact
+from training.models import BaseModel, Purpose, RunState, TrainingRun, TrainingRunInput, TrainingTask
+from training.selectors import run_get_visible, runs_visible_to
+
+
+class IsAdmin(BasePermission):
+    message = "Only admins (ML ops) may use training runs."
+
+    def has_permission(self, request, view) -> bool:
+        return is_admin(request.user)
+
+
+class BaseModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BaseModel
+        fields = ["id", "name", "source", "package_name", "local_path", "license", "supported_tasks", "is_active"]
+
+
+class RunInputSerializer(serializers.ModelSerializer):
+    dataset = serializers.CharField(source="dataset_version.dataset.title")
+    version = serializers.IntegerField(source="dataset_version.number")
+    agreements = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = TrainingRunInput
+        fields = ["dataset_version", "dataset", "version", "sha256", "agreements"]
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    base_model = serializers.CharField(source="base_model.name")
+    launched_by = serializers.CharField(source="launched_by.username")
+    inputs = RunInputSerializer(many=True, read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+    downloads = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id", "state", "base_model", "task", "purpose", "inputs", "text_fields", "label_field", "epochs",
+            "learning_rate", "batch_size", "max_length", "seed", "launched_by", "denial_reasons", "failure_reason",
+            "cancel_reason", "step", "total_steps", "epoch", "loss", "samples_per_sec", "progress_percent",
+            "metrics_history", "final_metrics", "device", "attempts", "heartbeat_at", "created_at", "started_at",
+            "finished_at", "model_revoked_at", "model_revoked_reason", "downloads",
+        ]
+
+    def get_downloads(self, run: TrainingRun) -> dict[str, str]:
+        if run.state != RunState.SUCCEEDED or run.model_revoked_at:
+            return {}
+        request = self.context.get("request")
+        paths = {kind: f"/api/training-runs/{run.pk}/artifacts/{kind}/" for kind in ARTIFACTS}
+        return {kind: request.build_absolute_uri(path) if request else path for kind, path in paths.items()}
+
+
+class LaunchSerializer(serializers.Serializer):
+    base_model = serializers.PrimaryKeyRelatedField(queryset=BaseModel.objects.all())
+    dataset_versions = serializers.PrimaryKeyRelatedField(queryset=DatasetVersion.objects.all(), many=True,
+                                                          allow_empty=False)
+    task = serializers.ChoiceField(choices=TrainingTask.choices, default=TrainingTask.TEXT_CLASSIFICATION)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, default=Purpose.RESEARCH)
+    text_fields = serializers.ListField(child=serializers.CharField(max_length=200), required=False, allow_empty=True)
+    label_field = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    epochs = serializers.IntegerField(default=3)
+    learning_rate = serializers.FloatField(default=5e-5)
+    batch_size = serializers.IntegerField(default=16)
+    max_length = serializers.IntegerField(default=128)
+    seed = serializers.IntegerField(default=42)
+
+
+class DeniedSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    extra = serializers.DictField()
+
+
+class BaseModelListApi(ListAPIView):
+    """The registry of allowed base models."""
+
+    permission_classes = [IsAdmin]
+    serializer_class = BaseModelSerializer
+    queryset = BaseModel.objects.all()
+    pagination_class = None
+
+
+class TrainingRunListCreateApi(APIView):
+    permission_classes = [IsAdmin]
+    serializer_class = TrainingRunSerializer
+
+    @extend_schema(responses=TrainingRunSerializer(many=True))
+    def get(self, request):
+        runs = runs_visible_to(request.user)
+        if state := request.query_params.get("state"):
+            runs = runs.filter(state=state)
+        return Response(TrainingRunSerializer(runs[:200], many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=LaunchSerializer,
+        responses={201: TrainingRunSerializer, 400: OpenApiResponse(description="Bad input"),
+                   403: OpenApiResponse(DeniedSerializer, description="Not an admin, or THE gate refused: every reason")},
+    )
+    def post(self, request):
+        """Launch a run through the training gate. A refused launch is recorded as `denied` and answered 403."""
+        payload = LaunchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = services.training_run_launch(actor=request.user, **payload.validated_data)
+        if run.state == RunState.DENIED:
+            # Returned, not raised: the denied run and its audit event must commit with this request.
+            denied = ApplicationError("The training gate refused this run.", status=403, code="gate_denied",
+                                      reasons=run.denial_reasons, extra={"run_id": run.pk})
+            return Response(denied.as_dict(), status=status.HTTP_403_FORBIDDEN)
+        return Response(TrainingRunSerializer(run, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+def _run_or_404(request, pk) -> TrainingRun:
+    run = run_get_visible(user=request.user, pk=pk)
+    if run is None:
+        raise ApplicationError("No such training run.", status=404, code="not_found")
+    return run
+
+
+class TrainingRunDetailApi(APIView):
+    permission_classes = [IsAdmin]
+    serializer_class = TrainingRunSerializer
+
+    def get(self, request, pk: int):
+        return Response(TrainingRunSerializer(_run_or_404(request, pk), context={"request": request}).data)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class TrainingRunCancelApi(APIView):
+    permission_classes = [IsAdmin]
+    serializer_class = TrainingRunSerializer
+
+    @extend_schema(request=CancelSerializer, responses={200: TrainingRunSerializer})
+    def post(self, request, pk: int):
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = services.training_run_cancel(run=_run_or_404(request, pk), actor=request.user,
+                                           reason=payload.validated_data.get("reason", ""))
+        return Response(TrainingRunSerializer(run, context={"request": request}).data)
+
+
+class TrainingRunArtifactApi(APIView):
+    """Download a finished run's model (zip), model card or attribution manifest. 410 once revoked."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes, 410: OpenApiResponse(description="Revoked")})
+    def get(self, request, pk: int, kind: str) -> FileResponse:
+        return open_artifact(run=_run_or_404(request, pk), kind=kind, actor=request.user)

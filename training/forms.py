@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django import forms
+
+from datasets_app.models import DatasetVersion
+from training.models import Purpose, TrainingTask
+from training.selectors import active_base_models
+
+
+class LaunchForm(forms.Form):
+    """Offers only versions THE gate lets through for the chosen purpose (the service re-checks)."""
+
+    purpose = forms.ChoiceField(choices=Purpose.choices, initial=Purpose.RESEARCH)
+    base_model = forms.ModelChoiceField(queryset=active_base_models(), empty_label=None)
+    task = forms.ChoiceField(choices=TrainingTask.choices, initial=TrainingTask.TEXT_CLASSIFICATION)
+    dataset_versions = forms.ModelMultipleChoiceField(
+        queryset=DatasetVersion.objects.none(), widget=forms.CheckboxSelectMultiple, label="Eligible dataset versions"
+    )
+    text_fields = forms.CharField(required=False, help_text="Comma-separated; empty = the versions' declared text fields")
+    label_field = forms.CharField(required=False, help_text="Empty = the versions' declared label field")
+    epochs = forms.IntegerField(min_value=1, max_value=100, initial=3)
+    learning_rate = forms.FloatField(min_value=1e-8, max_value=1.0, initial=5e-5)
+    batch_size = forms.IntegerField(min_value=1, max_value=4096, initial=16)
+    max_length = forms.IntegerField(min_value=8, max_value=8192, initial=128)
+    seed = forms.IntegerField(initial=42)
+
+    def __init__(self, *args, eligible_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["base_model"].queryset = active_base_models()
+        self.fields["dataset_versions"].queryset = DatasetVersion.objects.filter(pk__in=list(eligible_ids)).select_related("dataset")
+
+    def clean_text_fields(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["text_fields"].split(",") if name.strip()]
