@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class DatasetsConfig(AppConfig):
     name = "datasets_app"
     verbose_name = "Datasets"
+
+    def ready(self) -> None:
+        from accounts.registry import register_demo_step, register_nav, register_panel
+        from accounts.roles import Role
+        from datasets_app import selectors
+        from datasets_app.demo import seed_support_tickets
+
+        register_nav("Datasets", "datasets:dataset-list", roles=list(Role), order=20)
+        register_panel("Your datasets", template="datasets_app/panel_contributor.html", roles=[Role.CONTRIBUTOR],
+                       context=selectors.contributor_dashboard, order=20)
+        register_panel("Dataset catalogue", template="datasets_app/panel_catalogue.html",
+                       roles=[Role.RESEARCHER, Role.LEGAL, Role.ADMIN], context=selectors.catalogue_dashboard,
+                       order=30)
+        register_demo_step("Datasets: synthetic support tickets, uploaded and scrubbed", seed_support_tickets,
+                           order=20)

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from config.exceptions import ApplicationError
+
+
+def new_pseudonym_secret() -> str:
+    return secrets.token_hex(32)
 
 
 def quarantine_storage():
@@ -34,6 +42,9 @@ class Dataset(models.Model):
     tags = models.JSONField(default=list, blank=True)
     use_terms = models.JSONField(default=list, blank=True, help_text="UseTerm codes")
     time_limit_days = models.PositiveIntegerField(null=True, blank=True, help_text="With TS: longest agreement allowed")
+    # Keys the pseudonym operator (HMAC), so one person maps to one token across rows, versions
+    # and runs of this dataset and to a different token in any other dataset. Never shown.
+    pseudonym_secret = models.CharField(max_length=64, default=new_pseudonym_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,6 +54,35 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ImmutableVersionError(ApplicationError):
+    def __init__(self, message: str = "An approved dataset version is frozen and cannot be changed.") -> None:
+        super().__init__(message, status=409, code="version_frozen")
+
+
+# What approval freezes. The raw file may still be purged (raw_file, raw_purged_at).
+FROZEN_FIELDS: tuple[str, ...] = (
+    "dataset_id", "number", "status", "created_by_id", "raw_sha256", "raw_size", "format", "compressed",
+    "columns", "row_count", "text_fields", "label_field", "operator", "scrubbed_file", "scrubbed_sha256",
+    "scrubbed_size", "pii_report", "scrubber_config", "residual_count", "residual_override_reason",
+    "approved_by_id", "approved_at",
+)
+
+
+class DatasetVersionQuerySet(models.QuerySet):
+    """Bulk writes obey the same freeze as save(): approved rows cannot be updated or deleted."""
+
+    def update(self, **kwargs):
+        frozen = {f.removesuffix("_id") for f in FROZEN_FIELDS} | set(FROZEN_FIELDS)
+        if frozen & set(kwargs) and self.filter(status=DatasetVersion.Status.APPROVED).exists():
+            raise ImmutableVersionError()
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(status=DatasetVersion.Status.APPROVED).exists():
+            raise ImmutableVersionError("An approved dataset version cannot be deleted.")
+        return super().delete()
 
 
 class DatasetVersion(ConcurrentTransitionMixin, models.Model):
@@ -58,6 +98,12 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
         CSV = "csv", "CSV"
         JSONL = "jsonl", "JSON Lines"
 
+    class Operator(models.TextChoices):
+        REPLACE = "replace", "Replace with a tag such as <PERSON>"
+        PSEUDONYM = "pseudonym", "Consistent pseudonym (keyed HMAC per dataset)"
+
+    objects = DatasetVersionQuerySet.as_manager()
+
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     status = FSMField(default=Status.UPLOADED, choices=Status.choices, protected=True)
@@ -67,15 +113,18 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
 
     # The raw upload, in quarantine.
     raw_file = models.FileField(storage=quarantine_storage, upload_to="raw/%Y/%m/", blank=True, max_length=500)
+    original_filename = models.CharField(max_length=255, blank=True)
     raw_sha256 = models.CharField(max_length=64, blank=True)
     raw_size = models.PositiveBigIntegerField(default=0)
     raw_purged_at = models.DateTimeField(null=True, blank=True)
     format = models.CharField(max_length=10, choices=Format.choices, blank=True)
     compressed = models.BooleanField(default=False)
     columns = models.JSONField(default=list, blank=True)
+    inspected_at = models.DateTimeField(null=True, blank=True, help_text="When the whole upload was validated")
     row_count = models.PositiveBigIntegerField(default=0)
     text_fields = models.JSONField(default=list, blank=True)
     label_field = models.CharField(max_length=200, blank=True)
+    operator = models.CharField(max_length=20, choices=Operator.choices, default=Operator.REPLACE)
 
     # The scrubbed output: the only bytes that may reach a GPU.
     scrubbed_file = models.FileField(upload_to="scrubbed/%Y/%m/", blank=True, max_length=500)
@@ -88,6 +137,11 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
 
     rows_done = models.PositiveBigIntegerField(default=0)
     rows_total = models.PositiveBigIntegerField(default=0)
+    # Each scrub attempt gets a number; shard results of an older attempt are ignored.
+    scrub_attempt = models.PositiveIntegerField(default=0)
+    shard_count = models.PositiveIntegerField(default=0)
+    scrub_started_at = models.DateTimeField(null=True, blank=True)
+    scrub_finished_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
     approved_by = models.ForeignKey(
@@ -101,3 +155,59 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset.title} v{self.number}"
+
+    # --- the freeze -----------------------------------------------------------------------
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*FROZEN_FIELDS).first()
+            if stored and stored["status"] == self.Status.APPROVED:
+                changed = [f for f in FROZEN_FIELDS if _db_value(self, f) != stored[f]]
+                if changed:
+                    raise ImmutableVersionError(
+                        f"An approved dataset version is frozen; refused change to: {', '.join(changed)}."
+                    )
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if type(self).objects.filter(pk=self.pk, status=self.Status.APPROVED).exists():
+            raise ImmutableVersionError("An approved dataset version cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    # --- state machine (guarded; the status field is protected) ----------------------------
+    @transition(field=status, source=[Status.UPLOADED, Status.SCRUBBED, Status.REJECTED, Status.FAILED],
+                target=Status.SCRUBBING)
+    def start_scrub(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SCRUBBING, target=Status.SCRUBBED)
+    def finish_scrub(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.UPLOADED, Status.SCRUBBING], target=Status.FAILED)
+    def fail(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SCRUBBED, target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SCRUBBED, target=Status.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, int(100 * self.rows_done / self.rows_total))
+
+
+def _db_value(version: DatasetVersion, field_name: str):
+    value = getattr(version, field_name)
+    if hasattr(value, "name") and field_name in ("scrubbed_file", "raw_file"):
+        return value.name or ""
+    return value

@@ -1,0 +1,181 @@
+"""REST API for datasets and versions: thin — parse, call one service or selector, serialise."""
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.exceptions import ApplicationError
+from datasets_app import selectors, services
+from datasets_app.licenses import SPDX_LICENSES
+from datasets_app.models import Dataset, DatasetVersion, UseTerm
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DatasetVersion
+        fields = ["id", "number", "status", "raw_sha256", "scrubbed_sha256", "row_count", "residual_count",
+                  "created_at", "approved_at"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    organization = serializers.StringRelatedField()
+    steward = serializers.StringRelatedField()
+    versions = VersionSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "title", "description", "license", "attribution_text", "citation", "tags", "use_terms",
+                  "time_limit_days", "organization", "steward", "versions", "created_at", "updated_at"]
+
+
+class DatasetCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    license = serializers.CharField(help_text=f"SPDX id, one of {', '.join(SPDX_LICENSES)} or LicenseRef-<name>")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    attribution_text = serializers.CharField(required=False, allow_blank=True, default="")
+    citation = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    use_terms = serializers.ListField(child=serializers.ChoiceField(choices=UseTerm.choices), required=False,
+                                      default=list)
+    time_limit_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    dataset = serializers.PrimaryKeyRelatedField(read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DatasetVersion
+        fields = ["id", "dataset", "number", "status", "original_filename", "raw_sha256", "raw_size",
+                  "raw_purged_at", "format", "compressed", "columns", "row_count", "inspected_at", "text_fields",
+                  "label_field", "operator", "scrubbed_sha256", "scrubbed_size", "pii_report", "scrubber_config",
+                  "residual_count", "residual_override_reason", "rows_done", "rows_total", "shard_count",
+                  "progress", "failure_reason", "rejection_reason", "approved_at", "created_at"]
+        read_only_fields = fields
+
+    def get_progress(self, obj) -> int:
+        return obj.progress_percent
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (header row) or JSON Lines, optionally gzip-compressed")
+
+
+class ScrubSerializer(serializers.Serializer):
+    text_fields = serializers.ListField(child=serializers.CharField(), min_length=1)
+    label_field = serializers.CharField(required=False, allow_blank=True, default="")
+    operator = serializers.ChoiceField(choices=DatasetVersion.Operator.choices, default="replace")
+
+
+class ApproveSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class DatasetListCreateApi(generics.ListAPIView):
+    serializer_class = DatasetSerializer
+    filterset_class = selectors.DatasetFilter
+
+    def get_queryset(self):
+        return selectors.datasets_visible_to(self.request.user).order_by("title")
+
+    @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
+    def post(self, request):
+        data = DatasetCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dataset = services.dataset_create(actor=request.user, **data.validated_data)
+        return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
+
+
+class DatasetDetailApi(generics.RetrieveAPIView):
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self):
+        return selectors.datasets_visible_to(self.request.user)
+
+
+class VersionUploadApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = UploadSerializer
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: VersionSerializer})
+    def post(self, request, pk: int):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.ACCORD_MAX_UPLOAD_BYTES + 64 * 1024:
+            raise ApplicationError(
+                f"The file is larger than the upload limit of {settings.ACCORD_MAX_UPLOAD_BYTES:,} bytes.",
+                status=413, code="too_large",
+            )
+        dataset = generics.get_object_or_404(selectors.datasets_visible_to(request.user), pk=pk)
+        data = UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        version = services.version_upload(dataset=dataset, file=upload, filename=upload.name, actor=request.user)
+        version.refresh_from_db()
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailApi(generics.RetrieveAPIView):
+    serializer_class = VersionSerializer
+
+    def get_queryset(self):
+        return selectors.versions_visible_to(self.request.user)
+
+
+class _VersionActionApi(APIView):
+    input_serializer: type[serializers.Serializer]
+
+    def get_version(self, request, pk: int) -> DatasetVersion:
+        return generics.get_object_or_404(selectors.versions_visible_to(request.user), pk=pk)
+
+    def parse(self, request) -> dict:
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    def respond(self, version: DatasetVersion) -> Response:
+        version.refresh_from_db()
+        return Response(VersionSerializer(version).data)
+
+
+class VersionScrubApi(_VersionActionApi):
+    input_serializer = serializer_class = ScrubSerializer
+
+    @extend_schema(request=ScrubSerializer, responses={200: VersionSerializer})
+    def post(self, request, pk: int):
+        version = self.get_version(request, pk)
+        return self.respond(services.version_scrub_start(version=version, actor=request.user, **self.parse(request)))
+
+
+class VersionApproveApi(_VersionActionApi):
+    input_serializer = serializer_class = ApproveSerializer
+
+    @extend_schema(request=ApproveSerializer, responses={200: VersionSerializer})
+    def post(self, request, pk: int):
+        version = self.get_version(request, pk)
+        return self.respond(services.version_approve(version=version, actor=request.user, **self.parse(request)))
+
+
+class VersionRejectApi(_VersionActionApi):
+    input_serializer = serializer_class = RejectSerializer
+
+    @extend_schema(request=RejectSerializer, responses={200: VersionSerializer})
+    def post(self, request, pk: int):
+        version = self.get_version(request, pk)
+        return self.respond(services.version_reject(version=version, actor=request.user, **self.parse(request)))
+
+
+class VersionPurgeRawApi(_VersionActionApi):
+    serializer_class = VersionSerializer
+
+    @extend_schema(request=None, responses={200: VersionSerializer})
+    def post(self, request, pk: int):
+        version = self.get_version(request, pk)
+        return self.respond(services.version_purge_raw(version=version, actor=request.user))

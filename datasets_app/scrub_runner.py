@@ -1,0 +1,155 @@
+"""The seam between Django and the scrubbing core: shard plans, shard files and their merge.
+
+Plain Python over local paths (no Django), so the Celery path and `scrub_file` run the very same
+core functions: `scrubbing.scrub_file` on a row range per shard, then `merge_shards` and
+`merge_reports`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from datasets_app.scrubbing import (
+    ScrubConfig,
+    ScrubInputError,
+    inspect_file,
+    merge_reports,
+    merge_shards,
+    scrub_file,
+)
+from datasets_app.scrubbing.fileio import FileInfo, atomic_output
+
+__all__ = ["ScrubConfig", "inspect_file", "ShardPlan", "MergedOutput", "config_for", "inspect", "split", "scrub_shard", "merge"]
+
+SAMPLE_ROWS = 10
+
+
+def config_for(*, operator: str, pseudonym_secret: str, max_line_bytes: int, workers: int = 1) -> ScrubConfig:
+    """A version's scrubber configuration. Inside a Celery worker one process scrubs one shard
+    (workers=1: prefork children may not fork); parallelism comes from shards over workers."""
+    # The key only matters to the pseudonym operator; leaving it out otherwise lets workers reuse one
+    # engine across datasets (an engine is keyed by its whole config).
+    secret = pseudonym_secret if operator == "pseudonym" else ""
+    return ScrubConfig(operator=operator, pseudonym_secret=secret, max_line_bytes=max_line_bytes,
+                       workers=workers)
+
+
+def format_from_name(name: str) -> str | None:
+    lowered = name.lower().removesuffix(".gz")
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    return None
+
+
+def inspect(path: Path, *, original_name: str = "", max_line_bytes: int | None = None) -> FileInfo:
+    kwargs = {"max_line_bytes": max_line_bytes} if max_line_bytes else {}
+    info = inspect_file(path, fmt=format_from_name(original_name or path.name), **kwargs)
+    if info.format == "csv" and not info.columns:
+        raise ScrubInputError("the CSV has no columns in its header")
+    return info
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    row_count: int
+    shard_rows: int
+
+    @property
+    def shard_count(self) -> int:
+        return max(1, math.ceil(self.row_count / self.shard_rows))
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        return index * self.shard_rows, min(self.row_count, (index + 1) * self.shard_rows)
+
+
+def _plan_path(directory: Path) -> Path:
+    return directory / "plan.json"
+
+
+def split(*, row_count: int, shard_rows: int, out_dir: Path, fmt: str, text_fields: Sequence[str]) -> ShardPlan:
+    """Plan shards as row ranges of the (already validated, immutable) raw file; each shard task
+    reads its own range, so nothing is copied."""
+    if row_count <= 0:
+        raise ScrubInputError("the file has no data rows to scrub")
+    plan = ShardPlan(row_count=row_count, shard_rows=max(1, shard_rows))
+    with atomic_output(_plan_path(out_dir)) as fh:
+        json.dump({"row_count": plan.row_count, "shard_rows": plan.shard_rows, "format": fmt,
+                   "text_fields": list(text_fields)}, fh)
+    return plan
+
+
+def _load_plan(directory: Path) -> tuple[ShardPlan, dict]:
+    data = json.loads(_plan_path(directory).read_text())
+    return ShardPlan(row_count=data["row_count"], shard_rows=data["shard_rows"]), data
+
+
+def shard_output(directory: Path, index: int, fmt: str) -> Path:
+    return directory / f"shard-{index:05d}.{fmt}"
+
+
+def shard_report(directory: Path, index: int) -> Path:
+    return directory / f"shard-{index:05d}.report.json"
+
+
+def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, text_fields: Sequence[str],
+                source: Path, progress: Callable[[int], None] | None = None) -> dict:
+    """Scrub one row range. Output and report are each written to a temp name and moved into
+    place, so a retried shard overwrites a whole file or nothing."""
+    plan, _ = _load_plan(directory)
+    start, end = plan.bounds(index)
+    done_so_far = 0
+
+    def on_progress(rows_done: int, _total: int) -> None:
+        nonlocal done_so_far
+        if progress is not None and rows_done > done_so_far:
+            progress(rows_done - done_so_far)
+            done_so_far = rows_done
+
+    report = scrub_file(source, shard_output(directory, index, fmt), fmt=fmt,
+                        text_fields=list(text_fields), config=config, start_row=start, end_row=end,
+                        progress=on_progress)
+    with atomic_output(shard_report(directory, index)) as fh:
+        json.dump(report, fh)
+    return report
+
+
+@dataclass(frozen=True)
+class MergedOutput:
+    path: Path
+    sha256: str
+    size: int
+    report: dict
+
+
+def merge(directory: Path, *, shard_count: int, fmt: str, sample_rows: int = SAMPLE_ROWS) -> MergedOutput:
+    outputs = [shard_output(directory, i, fmt) for i in range(shard_count)]
+    reports_paths = [shard_report(directory, i) for i in range(shard_count)]
+    missing = [p.name for p in [*outputs, *reports_paths] if not p.exists()]
+    if missing:
+        raise ScrubInputError(f"scrubbing did not finish: shard files missing ({', '.join(missing[:5])}); re-run it")
+    merged_path = directory / f"scrubbed.{fmt}"
+    sha256 = merge_shards(outputs, merged_path, fmt=fmt)
+    report = merge_reports([json.loads(p.read_text()) for p in reports_paths], output_sha256=sha256)
+    report["sample"] = sample_of(merged_path, fmt=fmt, fields=report.get("fields", []), rows=sample_rows)
+    return MergedOutput(path=merged_path, sha256=sha256, size=os.path.getsize(merged_path), report=report)
+
+
+def sample_of(path: Path, *, fmt: str, fields: Sequence[str], rows: int) -> list[dict]:
+    """The first rows of the scrubbed output, text fields only (never any other raw column)."""
+    from datasets_app.scrubbing.fileio import Limits, open_records
+
+    sample: list[dict] = []
+    with open_records(path, fmt, Limits()) as records:
+        for row in records.rows:
+            if fmt == "csv":
+                row = dict(zip(records.columns, row))
+            sample.append({f: row.get(f) for f in fields})
+            if len(sample) >= rows:
+                break
+    return sample

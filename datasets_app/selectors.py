@@ -1,0 +1,86 @@
+"""Reads, scoped to the caller. Researchers and reviewers see metadata and PII reports of approved
+versions only; a dataset's own organisation also sees versions in progress. Raw files are never
+offered by any selector."""
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.rules import is_contributor
+from datasets_app import rules as dataset_rules
+from datasets_app.models import Dataset, DatasetVersion
+
+Status = DatasetVersion.Status
+
+
+def _own_org_q(user, prefix: str = "") -> Q:
+    if is_contributor(user) and user.organization_id:
+        return Q(**{f"{prefix}organization_id": user.organization_id})
+    return Q(pk__in=[])
+
+
+def versions_visible_to(user) -> QuerySet[DatasetVersion]:
+    if not dataset_rules.can_view_catalogue(user):
+        return DatasetVersion.objects.none()
+    return DatasetVersion.objects.select_related("dataset", "dataset__organization", "created_by").filter(
+        _own_org_q(user, "dataset__") | Q(status=Status.APPROVED)
+    )
+
+
+def datasets_visible_to(user) -> QuerySet[Dataset]:
+    if not dataset_rules.can_view_catalogue(user):
+        return Dataset.objects.none()
+    return (
+        Dataset.objects.select_related("organization", "steward")
+        .filter(_own_org_q(user) | Q(versions__status=Status.APPROVED))
+        .distinct()
+        .annotate(approved_versions=Count("versions", filter=Q(versions__status=Status.APPROVED), distinct=True))
+        .prefetch_related(Prefetch("versions", queryset=versions_visible_to(user).order_by("-number")))
+    )
+
+
+def dataset_get(*, user, pk: int) -> Dataset:
+    return datasets_visible_to(user).get(pk=pk)
+
+
+def version_get(*, user, pk: int) -> DatasetVersion:
+    return versions_visible_to(user).get(pk=pk)
+
+
+def approved_versions() -> QuerySet[DatasetVersion]:
+    """For the layers above (agreements, training): only approved, frozen versions."""
+    return DatasetVersion.objects.select_related("dataset").filter(status=Status.APPROVED)
+
+
+class DatasetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    tag = django_filters.CharFilter(method="with_tag", label="Tag")
+    license = django_filters.CharFilter(field_name="license", lookup_expr="iexact", label="Licence")
+
+    class Meta:
+        model = Dataset
+        fields = ["q", "tag", "license"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def with_tag(self, queryset, name, value):
+        # JSON containment differs across databases; tags are few, so match the stored text.
+        return queryset.filter(tags__icontains=f'"{value.strip().lower()}"')
+
+
+def contributor_dashboard(user) -> dict:
+    mine = versions_visible_to(user).filter(dataset__organization_id=user.organization_id)
+    return {
+        "awaiting_review": list(mine.filter(status=Status.SCRUBBED, dataset__steward=user)[:10]),
+        "in_progress": list(mine.filter(status__in=[Status.UPLOADED, Status.SCRUBBING])[:10]),
+        "failed": list(mine.filter(status=Status.FAILED).order_by("-updated_at")[:5]),
+        "dataset_count": Dataset.objects.filter(organization_id=user.organization_id).count(),
+    }
+
+
+def catalogue_dashboard(user) -> dict:
+    return {
+        "recent": list(versions_visible_to(user).filter(status=Status.APPROVED).order_by("-approved_at")[:5]),
+        "dataset_count": datasets_visible_to(user).count(),
+    }

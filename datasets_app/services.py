@@ -1,0 +1,496 @@
+"""Every write to datasets and their versions. Each service checks permission, changes state
+through the version's guarded transitions and records its audit event in the same transaction."""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from accounts.models import User
+from audit.services import record_event
+from config.exceptions import ApplicationError, conflict, forbidden
+from datasets_app import rules as dataset_rules
+from datasets_app import scrub_runner
+from datasets_app.licenses import normalise_license
+from datasets_app.models import Dataset, DatasetVersion
+from datasets_app.scrubbing.errors import ScrubInputError
+from datasets_app.storage import (
+    UploadTooLarge,
+    local_copy,
+    publish_scrubbed,
+    quarantine,
+    remove_work_dir,
+    store_raw,
+    work_dir,
+)
+
+logger = logging.getLogger(__name__)
+Status = DatasetVersion.Status
+
+
+def _version_state(version: DatasetVersion) -> dict:
+    return {
+        "status": version.status,
+        "raw_sha256": version.raw_sha256,
+        "scrubbed_sha256": version.scrubbed_sha256,
+        "residual_count": version.residual_count,
+    }
+
+
+def _clean_tags(tags: Sequence[str] | str) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    return sorted({t.strip().lower() for t in tags if t and t.strip()})
+
+
+# --- datasets -------------------------------------------------------------------------------
+@transaction.atomic
+def dataset_create(
+    *,
+    title: str,
+    license: str,
+    description: str = "",
+    attribution_text: str = "",
+    citation: str = "",
+    tags: Sequence[str] | str = (),
+    use_terms: Sequence[str] = (),
+    time_limit_days: int | None = None,
+    actor: User,
+) -> Dataset:
+    if not dataset_rules.can_create_dataset(actor):
+        raise forbidden("Only contributors create datasets.")
+    if actor.organization_id is None:
+        raise forbidden("You need to belong to an organisation to contribute a dataset.")
+    if Dataset.objects.filter(organization_id=actor.organization_id, title=title.strip()).exists():
+        raise conflict(f"Your organisation already has a dataset called {title.strip()!r}.")
+    dataset = Dataset(
+        organization_id=actor.organization_id,
+        steward=actor,
+        title=title.strip(),
+        description=description,
+        license=normalise_license(license),
+        attribution_text=attribution_text,
+        citation=citation,
+        tags=_clean_tags(tags),
+        use_terms=sorted(set(use_terms)),
+        time_limit_days=time_limit_days,
+    )
+    dataset.full_clean(exclude=["pseudonym_secret"])
+    dataset.save()
+    record_event(
+        actor=actor,
+        action="dataset.created",
+        target=dataset,
+        after={"title": dataset.title, "license": dataset.license, "organization": dataset.organization_id},
+    )
+    return dataset
+
+
+_EDITABLE = ("title", "description", "license", "attribution_text", "citation", "tags", "use_terms", "time_limit_days")
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset, actor: User, **changes) -> Dataset:
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    if not dataset_rules.is_steward(actor, dataset):
+        raise forbidden("Only the dataset's steward changes its description, licence and terms.")
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise ApplicationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if "license" in changes:
+        changes["license"] = normalise_license(changes["license"])
+    if "tags" in changes:
+        changes["tags"] = _clean_tags(changes["tags"])
+    before = {k: getattr(dataset, k) for k in changes}
+    for key, value in changes.items():
+        setattr(dataset, key, value)
+    dataset.full_clean(exclude=["pseudonym_secret"])
+    dataset.save()
+    record_event(actor=actor, action="dataset.updated", target=dataset, before=before, after=changes)
+    return dataset
+
+
+# --- versions: upload and inspection -------------------------------------------------------
+def version_upload(*, dataset: Dataset, file: IO[bytes], filename: str, actor: User) -> DatasetVersion:
+    """Stream an upload into quarantine (hashing it on the way) and queue its validation.
+
+    The bytes are stored before the transaction that creates the version; if that transaction
+    fails, the stored file is removed again, so nothing half-registered stays behind.
+    """
+    if not dataset_rules.can_upload_version(actor, dataset):
+        raise forbidden("Only contributors of the dataset's organisation upload versions.")
+    try:
+        stored = store_raw(source=file, filename=filename)
+    except UploadTooLarge as exc:
+        raise ApplicationError(str(exc), status=413, code="too_large") from exc
+    try:
+        return _register_upload(dataset=dataset, stored=stored, filename=filename, actor=actor)
+    except BaseException:
+        quarantine().delete(stored.name)
+        raise
+
+
+@transaction.atomic
+def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) -> DatasetVersion:
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = DatasetVersion(
+        dataset=dataset,
+        number=number,
+        created_by=actor,
+        raw_sha256=stored.sha256,
+        raw_size=stored.size,
+        original_filename=Path(filename).name[:255],
+    )
+    version.raw_file.name = stored.name
+    version.save()
+    record_event(
+        actor=actor,
+        action="dataset_version.uploaded",
+        target=version,
+        after={"raw_sha256": stored.sha256, "raw_size": stored.size, "filename": Path(filename).name},
+    )
+    version_id = version.pk
+    transaction.on_commit(lambda: _enqueue("scrub_inspect_version", version_id))
+    return version
+
+
+def _enqueue(task_name: str, *args) -> None:
+    from datasets_app import tasks
+
+    getattr(tasks, task_name).delay(*args)
+
+
+def version_inspect(*, version_id: int) -> DatasetVersion:
+    """Validate the whole raw upload (streaming) and record its format, columns and rows.
+
+    Bad input marks the version failed with the reader's reason; the raw file stays as it was.
+    """
+    version = DatasetVersion.objects.get(pk=version_id)
+    if version.status != Status.UPLOADED or version.inspected_at:
+        return version
+    try:
+        with local_copy(quarantine(), version.raw_file.name) as path:
+            info = scrub_runner.inspect(
+                path, original_name=version.original_filename, max_line_bytes=settings.ACCORD_MAX_LINE_BYTES
+            )
+    except ScrubInputError as exc:
+        return version_fail(version_id=version_id, attempt=None, reason=str(exc))
+    return _record_inspection(version_id=version_id, info=info)
+
+
+@transaction.atomic
+def _record_inspection(*, version_id: int, info) -> DatasetVersion:
+    version = DatasetVersion.objects.select_for_update().get(pk=version_id)
+    version.format = info.format
+    version.compressed = info.compressed
+    version.columns = list(info.columns)
+    version.row_count = info.row_count
+    version.rows_total = info.row_count
+    version.inspected_at = timezone.now()
+    version.save()
+    record_event(
+        actor=None,
+        action="dataset_version.inspected",
+        target=version,
+        after={"format": info.format, "compressed": info.compressed, "columns": version.columns,
+               "row_count": info.row_count},
+    )
+    return version
+
+
+# --- versions: scrubbing --------------------------------------------------------------------
+@transaction.atomic
+def version_scrub_start(
+    *,
+    version: DatasetVersion,
+    text_fields: Sequence[str],
+    label_field: str = "",
+    operator: str = DatasetVersion.Operator.REPLACE,
+    actor: User,
+) -> DatasetVersion:
+    """The contributor picks the fields; a new scrub attempt is queued."""
+    version = DatasetVersion.objects.select_for_update().get(pk=version.pk)
+    if not dataset_rules.can_upload_version(actor, version):
+        raise forbidden("Only contributors of the dataset's organisation configure its scrubbing.")
+    if version.is_frozen:
+        raise conflict("This version is approved and frozen; upload a new version to scrub differently.")
+    if not version.inspected_at:
+        raise conflict("The upload is still being validated; pick fields once its columns are known.")
+    text_fields = [f for f in dict.fromkeys(text_fields) if f]
+    if not text_fields:
+        raise ApplicationError("Pick at least one text field to scrub.", code="no_text_fields")
+    missing = [f for f in [*text_fields, label_field] if f and f not in version.columns]
+    if missing:
+        raise ApplicationError(
+            f"Not a column of this file: {', '.join(missing)}. Columns: {', '.join(version.columns)}.",
+            code="unknown_field",
+        )
+    if label_field and label_field in text_fields:
+        raise ApplicationError("The label field cannot also be a text field to scrub.", code="label_is_text")
+    if operator not in DatasetVersion.Operator.values:
+        raise ApplicationError(f"Unknown operator {operator!r}.", code="unknown_operator")
+    before = _version_state(version)
+    try:
+        version.start_scrub()
+    except TransitionNotAllowed as exc:
+        raise conflict(f"A version that is {version.get_status_display().lower()} cannot be scrubbed.") from exc
+    version.text_fields = text_fields
+    version.label_field = label_field
+    version.operator = operator
+    version.scrub_attempt += 1
+    version.rows_done = 0
+    version.rows_total = version.row_count
+    version.shard_count = 0
+    version.failure_reason = ""
+    version.rejection_reason = ""
+    version.residual_override_reason = ""
+    version.scrubbed_file.name = ""
+    version.scrubbed_sha256 = ""
+    version.scrubbed_size = 0
+    version.pii_report = {}
+    version.residual_count = 0
+    version.scrub_started_at = timezone.now()
+    version.scrub_finished_at = None
+    version.save()
+    record_event(
+        actor=actor,
+        action="dataset_version.scrub_started",
+        target=version,
+        before=before,
+        after={"status": version.status, "text_fields": text_fields, "label_field": label_field,
+               "operator": operator, "attempt": version.scrub_attempt},
+    )
+    version_id, attempt = version.pk, version.scrub_attempt
+    transaction.on_commit(lambda: _enqueue("scrub_version", version_id, attempt))
+    return version
+
+
+def scrub_config_for(version: DatasetVersion) -> scrub_runner.ScrubConfig:
+    return scrub_runner.config_for(
+        operator=version.operator,
+        pseudonym_secret=version.dataset.pseudonym_secret,
+        max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+    )
+
+
+def _current(version_id: int, attempt: int) -> DatasetVersion | None:
+    """The version if this attempt is still the live one, else None (a stale or retried task)."""
+    version = DatasetVersion.objects.select_related("dataset").filter(pk=version_id).first()
+    if version is None or version.status != Status.SCRUBBING or version.scrub_attempt != attempt:
+        return None
+    return version
+
+
+def scrub_prepare(*, version_id: int, attempt: int) -> int:
+    """Split the raw upload into shards of ACCORD_SCRUB_SHARD_ROWS rows. Returns the shard count
+    (0 when the attempt is over: stale, or failed on bad input)."""
+    version = _current(version_id, attempt)
+    if version is None:
+        return 0
+    try:
+        plan = scrub_runner.split(
+            row_count=version.row_count,
+            shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
+            out_dir=work_dir(version_id, attempt),
+            fmt=version.format,
+            text_fields=version.text_fields,
+        )
+    except ScrubInputError as exc:
+        version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
+        return 0
+    updated = DatasetVersion.objects.filter(pk=version_id, scrub_attempt=attempt, status=Status.SCRUBBING).update(
+        shard_count=plan.shard_count, rows_total=plan.row_count, rows_done=0
+    )
+    return plan.shard_count if updated else 0
+
+
+def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
+    """Scrub one shard into its own output (written to a temp name, then moved into place)."""
+    version = _current(version_id, attempt)
+    if version is None:
+        return False
+
+    def progress(rows: int) -> None:
+        DatasetVersion.objects.filter(pk=version_id, scrub_attempt=attempt, status=Status.SCRUBBING).update(
+            rows_done=F("rows_done") + rows
+        )
+
+    try:
+        with local_copy(quarantine(), version.raw_file.name) as source:
+            scrub_runner.scrub_shard(
+                work_dir(version_id, attempt),
+                shard_index,
+                source=source,
+                config=scrub_config_for(version),
+                fmt=version.format,
+                text_fields=version.text_fields,
+                progress=progress,
+            )
+    except ScrubInputError as exc:
+        version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
+        return False
+    return True
+
+
+def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
+    """Merge the shards in row order, publish the scrubbed file, store the report."""
+    version = _current(version_id, attempt)
+    if version is None:
+        return None
+    directory = work_dir(version_id, attempt)
+    try:
+        merged = scrub_runner.merge(directory, shard_count=version.shard_count, fmt=version.format)
+    except ScrubInputError as exc:
+        return version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
+    report = merged.report
+    report["config"] = scrub_config_for(version).as_dict()
+    stem = Path(version.raw_file.name).name.split(".")[0] or "dataset"
+    name = f"scrubbed/{version.dataset_id}/v{version.number}-{stem}.{version.format}"
+    stored_name = publish_scrubbed(local_path=merged.path, name=name)
+    try:
+        version = _record_scrub_result(
+            version_id=version_id, attempt=attempt, stored_name=stored_name, sha256=merged.sha256,
+            size=merged.size, report=report,
+        )
+    except BaseException:
+        from datasets_app.storage import scrubbed_storage
+
+        scrubbed_storage().delete(stored_name)
+        raise
+    if version is None:  # the attempt was superseded while we merged: drop our output
+        from datasets_app.storage import scrubbed_storage
+
+        scrubbed_storage().delete(stored_name)
+    remove_work_dir(version_id, attempt)
+    return version
+
+
+@transaction.atomic
+def _record_scrub_result(
+    *, version_id: int, attempt: int, stored_name: str, sha256: str, size: int, report: dict
+) -> DatasetVersion | None:
+    version = DatasetVersion.objects.select_for_update().get(pk=version_id)
+    if version.status != Status.SCRUBBING or version.scrub_attempt != attempt:
+        return None
+    before = _version_state(version)
+    version.scrubbed_file.name = stored_name
+    version.scrubbed_sha256 = sha256
+    version.scrubbed_size = size
+    version.pii_report = json.loads(json.dumps(report, default=str))
+    version.scrubber_config = version.pii_report.get("config", {})
+    version.residual_count = int(report.get("residual", {}).get("total", 0))
+    version.rows_done = version.rows_total
+    version.scrub_finished_at = timezone.now()
+    version.finish_scrub()
+    version.save()
+    record_event(
+        actor=None,
+        action="dataset_version.scrubbed",
+        target=version,
+        before=before,
+        after={**_version_state(version), "rows": version.rows_total},
+        metadata={"scrubber": {k: version.scrubber_config.get(k) for k in ("model", "versions", "entities")}},
+    )
+    return version
+
+
+@transaction.atomic
+def version_fail(*, version_id: int, attempt: int | None, reason: str) -> DatasetVersion:
+    """Mark a version failed with a reason a person can act on. Stored files are untouched."""
+    version = DatasetVersion.objects.select_for_update().get(pk=version_id)
+    if attempt is not None and version.scrub_attempt != attempt:
+        return version
+    if version.status not in (Status.UPLOADED, Status.SCRUBBING):
+        return version
+    before = _version_state(version)
+    version.fail()
+    version.failure_reason = reason[:2000]
+    version.save()
+    record_event(actor=None, action="dataset_version.failed", target=version, before=before,
+                 after={"status": version.status, "reason": version.failure_reason})
+    if attempt is not None:
+        transaction.on_commit(lambda: remove_work_dir(version_id, attempt))
+    return version
+
+
+# --- versions: the steward's decision -------------------------------------------------------
+@transaction.atomic
+def version_approve(*, version: DatasetVersion, actor: User, override_reason: str = "") -> DatasetVersion:
+    """Approval freezes the version. Residual hits need a written reason to override them."""
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not dataset_rules.can_review_version(actor, version):
+        raise forbidden("Only the dataset's steward approves its scrubbed versions.")
+    if version.status != Status.SCRUBBED:
+        raise conflict(f"Only a scrubbed version awaiting review can be approved; this one is {version.status}.")
+    override_reason = override_reason.strip()
+    if version.residual_count and len(override_reason) < 10:
+        raise ApplicationError(
+            f"The residual check still finds {version.residual_count} PII-like value(s) in the scrubbed output. "
+            "Reject and re-scrub, or write why they are not personal data (at least 10 characters).",
+            status=409,
+            code="residual_override_required",
+        )
+    before = _version_state(version)
+    version.approve()
+    version.approved_by = actor
+    version.approved_at = timezone.now()
+    version.residual_override_reason = override_reason if version.residual_count else ""
+    version.save()
+    record_event(
+        actor=actor,
+        action="dataset_version.approved",
+        target=version,
+        before=before,
+        after={**_version_state(version), "residual_override_reason": version.residual_override_reason,
+               "scrubber_config": version.scrubber_config},
+    )
+    return version
+
+
+@transaction.atomic
+def version_reject(*, version: DatasetVersion, actor: User, reason: str) -> DatasetVersion:
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not dataset_rules.can_review_version(actor, version):
+        raise forbidden("Only the dataset's steward rejects its scrubbed versions.")
+    if not reason.strip():
+        raise ApplicationError("Say why the version is rejected, so the next upload can fix it.", code="reason_required")
+    if version.status != Status.SCRUBBED:
+        raise conflict(f"Only a scrubbed version awaiting review can be rejected; this one is {version.status}.")
+    before = _version_state(version)
+    version.reject()
+    version.rejection_reason = reason.strip()
+    version.save()
+    record_event(actor=actor, action="dataset_version.rejected", target=version, before=before,
+                 after={"status": version.status, "reason": version.rejection_reason})
+    return version
+
+
+@transaction.atomic
+def version_purge_raw(*, version: DatasetVersion, actor: User) -> DatasetVersion:
+    """Delete the raw upload of an approved version; its hash stays as the record of what it was."""
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not dataset_rules.can_review_version(actor, version):
+        raise forbidden("Only the dataset's steward purges its raw uploads.")
+    if version.status != Status.APPROVED:
+        raise conflict("Only the raw file of an approved version can be purged; the scrubbed file replaces it.")
+    if version.raw_purged_at:
+        raise conflict("The raw file of this version was already purged.")
+    name = version.raw_file.name
+    version.raw_file.name = ""
+    version.raw_purged_at = timezone.now()
+    version.save()
+    record_event(actor=actor, action="dataset_version.raw_purged", target=version,
+                 before={"raw_file": name}, after={"raw_file": None, "raw_sha256": version.raw_sha256})
+    # Delete the bytes only once the purge is committed; a rollback keeps them.
+    transaction.on_commit(lambda: quarantine().delete(name))
+    return version
+

@@ -1,0 +1,141 @@
+"""Moving bytes: raw uploads into quarantine (hashed while streamed), scrubbed files into place.
+
+Nothing here reads a whole file into memory; everything goes through fixed-size chunks.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage, storages
+
+CHUNK = 1 << 20
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+def quarantine() -> Storage:
+    return storages["quarantine"]
+
+
+def scrubbed_storage() -> Storage:
+    return default_storage
+
+
+def max_upload_bytes() -> int:
+    return settings.ACCORD_MAX_UPLOAD_BYTES
+
+
+class _HashingFile(File):
+    """A File whose chunks are hashed and counted as the storage consumes them."""
+
+    def __init__(self, source: IO[bytes], *, limit: int) -> None:
+        super().__init__(source)
+        self.sha256 = hashlib.sha256()
+        self.bytes_read = 0
+        self.limit = limit
+
+    def _account(self, data: bytes) -> bytes:
+        self.bytes_read += len(data)
+        if self.bytes_read > self.limit:
+            raise UploadTooLarge(
+                f"The file is larger than the upload limit of {self.limit:,} bytes; split it or ask an "
+                "operator to raise ACCORD_MAX_UPLOAD_BYTES."
+            )
+        self.sha256.update(data)
+        return data
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        while data := self.file.read(chunk_size or CHUNK):
+            yield self._account(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._account(self.file.read(size))
+
+    def __iter__(self):  # FileSystemStorage iterates chunks(); keep any other path hashed too
+        return self.chunks()
+
+    @property
+    def size(self) -> int:  # unknown until read; storages that ask get "stream it"
+        return getattr(self.file, "size", None) or 0
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    sha256: str
+    size: int
+
+
+def store_raw(*, source: IO[bytes], filename: str) -> StoredFile:
+    """Stream `source` into quarantine storage, computing its sha256 on the way."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+    hashing = _HashingFile(source, limit=max_upload_bytes())
+    safe = Path(filename).name or "upload"
+    try:
+        name = quarantine().save(f"raw/{safe}", hashing)
+    except UploadTooLarge:
+        raise
+    return StoredFile(name=name, sha256=hashing.sha256.hexdigest(), size=hashing.bytes_read)
+
+
+def sha256_of_path(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while data := handle.read(CHUNK):
+            digest.update(data)
+    return digest.hexdigest()
+
+
+@contextmanager
+def local_copy(storage: Storage, name: str) -> Iterator[Path]:
+    """A local path for a stored file: the file itself on a filesystem storage, else a temp copy."""
+    try:
+        yield Path(storage.path(name))
+        return
+    except NotImplementedError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix="accord-", suffix=Path(name).suffix)
+    try:
+        with os.fdopen(fd, "wb") as out, storage.open(name, "rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
+        yield Path(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def work_dir(version_id: int, attempt: int) -> Path:
+    """Shards of one scrub attempt. Under the quarantine root: shard inputs are raw text.
+
+    Workers on several machines share it the way they share the quarantine volume.
+    """
+    path = Path(settings.QUARANTINE_ROOT) / "work" / f"v{version_id}-a{attempt}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def remove_work_dir(version_id: int, attempt: int) -> None:
+    shutil.rmtree(Path(settings.QUARANTINE_ROOT) / "work" / f"v{version_id}-a{attempt}", ignore_errors=True)
+
+
+def publish_scrubbed(*, local_path: Path, name: str) -> str:
+    """Copy a finished scrubbed file into storage under a fresh name; returns the stored name.
+
+    The local file was written completely (to a temp name) before this is called, and the
+    version only points at the stored name after this returns, so a crash leaves no
+    half-written file marked as done.
+    """
+    with open(local_path, "rb") as handle:
+        return scrubbed_storage().save(name, File(handle))

@@ -1,0 +1,101 @@
+"""Fixtures for the datasets tests: a steward's dataset and helpers that upload and scrub."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+import pytest
+
+from datasets_app import services
+from datasets_app.models import DatasetVersion
+from tests.datasets_app.factories import DatasetFactory
+
+TICKETS = [
+    {"ticket_id": "T-1", "subject": "Refund please",
+     "body": "Hi, this is John Smith. Call me at +44 20 7946 0958 or write to john.smith@example.com.",
+     "category": "billing"},
+    {"ticket_id": "T-2", "subject": "Card charged twice",
+     "body": "My card 4111 1111 1111 1111 was charged twice, regards Maria García.",
+     "category": "billing"},
+    {"ticket_id": "T-3", "subject": "Router offline",
+     "body": "The router at 192.168.10.23 keeps rebooting since Tuesday.",
+     "category": "technical"},
+]
+FIELDS = ["ticket_id", "subject", "body", "category"]
+
+
+def csv_bytes(rows=TICKETS, fields=FIELDS) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def jsonl_bytes(rows=TICKETS) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_storage(settings, tmp_path):
+    """Each test gets its own quarantine and media folders."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.QUARANTINE_ROOT = tmp_path / "quarantine"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path / "media")}},
+        "quarantine": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                       "OPTIONS": {"location": str(tmp_path / "quarantine")}},
+    }
+    from django.core.files.storage import storages
+
+    storages._storages = {}
+    storages.backends  # noqa: B018 - re-read settings.STORAGES
+    yield
+    storages._storages = {}
+
+
+@pytest.fixture
+def dataset(contributor):
+    return DatasetFactory(organization=contributor.organization, steward=contributor)
+
+
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):
+    """upload(dataset, data, filename, actor) -> the version after its (eager) validation."""
+
+    def do(dataset, data: bytes, filename: str, actor) -> DatasetVersion:
+        with django_capture_on_commit_callbacks(execute=True):
+            version = services.version_upload(dataset=dataset, file=io.BytesIO(data), filename=filename,
+                                              actor=actor)
+        version.refresh_from_db()
+        return version
+
+    return do
+
+
+@pytest.fixture
+def scrub(django_capture_on_commit_callbacks):
+    """scrub(version, actor, text_fields=..., ...) -> the version after its (eager) scrub chord."""
+
+    def do(version, actor, text_fields=("subject", "body"), label_field="category", operator="replace"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.version_scrub_start(version=version, actor=actor, text_fields=list(text_fields),
+                                         label_field=label_field, operator=operator)
+        version.refresh_from_db()
+        return version
+
+    return do
+
+
+@pytest.fixture
+def scrubbed_version(dataset, contributor, upload, scrub):
+    version = upload(dataset, csv_bytes(), "tickets.csv", contributor)
+    return scrub(version, contributor)

