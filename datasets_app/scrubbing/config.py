@@ -6,7 +6,6 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from importlib import metadata
-from types import MappingProxyType
 from typing import Mapping
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
@@ -32,7 +31,7 @@ class ScrubConfig:
     entities: tuple[str, ...] = DEFAULT_ENTITIES
     score_threshold: float = 0.35
     operator: str = "replace"
-    operators: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    operators: Mapping[str, str] = field(default_factory=dict)
     pseudonym_secret: str = ""
     language: str = "en"
     model: str = DEFAULT_MODEL
@@ -46,7 +45,7 @@ class ScrubConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "entities", tuple(self.entities))
         object.__setattr__(self, "allow_list", tuple(self.allow_list))
-        object.__setattr__(self, "operators", MappingProxyType(dict(self.operators)))
+        object.__setattr__(self, "operators", dict(self.operators))  # picklable for worker processes
         for name in (self.operator, *self.operators.values()):
             if name not in OPERATORS:
                 raise ValueError(f"unknown operator {name!r}; use one of {OPERATORS}")

@@ -39,6 +39,9 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
     "EmailRecognizer": "@", "AccordEmailRecognizer": "@",
 }
+_PRIORITY = {e: i for i, e in enumerate((
+    "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
+    "STREET_ADDRESS", "PERSON", "LOCATION"))}
 _STRUCTURED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
 
 
@@ -122,13 +125,16 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Finding]:
 
     The merged span takes the entity of its longest member (ties: highest score).
     """
-    ordered = sorted(results, key=lambda r: (r.start, -r.end))
+    def rank(r) -> tuple:  # deterministic: longest, then highest score, then entity priority
+        return (r.end - r.start, r.score, -_PRIORITY.get(r.entity_type, len(_PRIORITY)))
+
+    ordered = sorted(results, key=lambda r: (r.start, -r.end, -r.score, _PRIORITY.get(r.entity_type, 99)))
     merged: list[Finding] = []
     best: RecognizerResult | None = None
     for result in ordered:
         if merged and result.start < merged[-1].end:
             last = merged[-1]
-            if best is None or (result.end - result.start, result.score) > (best.end - best.start, best.score):
+            if best is None or rank(result) > rank(best):
                 best = result
             merged[-1] = Finding(best.entity_type, last.start, max(last.end, result.end),
                                  max(last.score, result.score))
@@ -154,8 +160,9 @@ class ScrubEngine:
         self._custom = Custom()
         self._secret = config.pseudonym_secret.encode()
         self._entities = [e for e in config.entities]
-        self._recognizers = self.analyzer.registry.get_recognizers(
-            language=config.language, entities=self._entities)
+        self._recognizers = sorted(  # the registry returns a set: fix the order
+            self.analyzer.registry.get_recognizers(language=config.language, entities=self._entities),
+            key=lambda r: r.name)
         self._allow = set(config.allow_list)
 
     def _analyze_piece(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:

@@ -246,7 +246,8 @@ def inspect_file(path, *, fmt: str | None = None, max_line_bytes: int = DEFAULT_
         info = FileInfo(records.format, records.compressed, columns, count, os.path.getsize(path), sha256_file(path))
     if count == 0:
         raise ScrubInputError(f"{Path(path).name} has no data rows")
-    check_text_fields(text_fields, columns)
+    if text_fields:
+        check_text_fields(text_fields, columns)
     return info
 
 

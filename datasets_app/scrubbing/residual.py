@@ -76,6 +76,8 @@ def find_residuals(text: str) -> list[tuple[str, str]]:
     found += [("IBAN_CODE", m.group()) for m in _IBAN.finditer(text) if _iban_ok(m.group())]
     found += [("IP_ADDRESS", m.group()) for m in _IPV4.finditer(text) if _ip_ok(m.group())]
     found += [("IP_ADDRESS", m.group()) for m in _IPV6.finditer(text) if _ip_ok(m.group())]
+    for _, value in found:  # a card/IBAN/IP already counted must not count again as a phone
+        text = text.replace(value, " ")
     found += [("PHONE_NUMBER", m.group()) for m in _PHONE.finditer(text)
               if 9 <= sum(c.isdigit() for c in m.group()) <= 15]
     found += [("PERSON", m.group()) for m in _CAP_WORD.finditer(text) if _is_person_token(m.group())]
