@@ -73,12 +73,24 @@ def open_verified(path: str | os.PathLike[str], expected_sha256: str) -> IO[byte
         raw.seek(0)
         if raw.read(2) == GZIP_MAGIC:
             raw.seek(0)
-            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+            return _OwningGzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
         raw.seek(0)
         return raw
     except BaseException:
         raw.close()
         raise
+
+
+class _OwningGzipFile(gzip.GzipFile):
+    """A GzipFile that also closes the verified handle it reads from (plain GzipFile leaves it open)."""
+
+    def close(self) -> None:
+        source = self.fileobj
+        try:
+            super().close()
+        finally:
+            if source is not None:
+                source.close()
 
 
 def guess_format(path: str | os.PathLike[str], first_byte: bytes) -> str:
@@ -94,20 +106,22 @@ def iter_records(source: InputFile) -> Iterator[dict[str, Any]]:
     """Yield each record of a verified CSV or JSONL file as a dict (streamed, never fully loaded)."""
     binary = open_verified(source.path, source.sha256)
     with binary:
-        peek = _first_non_space_byte(binary)
-        fmt = source.format or guess_format(source.path, peek)
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
         try:
-            if fmt == "csv":
-                yield from _iter_csv(text, source.path)
-            elif fmt == "jsonl":
-                yield from _iter_jsonl(text, source.path)
-            else:
-                raise DataFormatError(f"{source.path}: unknown format {fmt!r} (expected csv or jsonl)")
+            fmt = source.format or guess_format(source.path, _first_non_space_byte(binary))
+            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+            try:
+                if fmt == "csv":
+                    yield from _iter_csv(text, source.path)
+                elif fmt == "jsonl":
+                    yield from _iter_jsonl(text, source.path)
+                else:
+                    raise DataFormatError(f"{source.path}: unknown format {fmt!r} (expected csv or jsonl)")
+            finally:
+                text.detach()  # `with binary` closes the handle, exactly once
         except UnicodeDecodeError as exc:
             raise DataFormatError(f"{source.path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-        finally:
-            text.detach()
+        except (gzip.BadGzipFile, EOFError) as exc:
+            raise DataFormatError(f"{source.path}: corrupt or truncated gzip data: {exc}") from exc
 
 
 def _first_non_space_byte(binary: IO[bytes]) -> bytes:

@@ -114,7 +114,7 @@ class _Runtime:
 def train(
     config: TrainConfig,
     *,
-    inputs: Sequence[InputFile],
+    inputs: Sequence[InputFile | tuple[str | os.PathLike[str], str]],
     run_dir: str | os.PathLike[str],
     output_dir: str | os.PathLike[str],
     progress: ProgressCallback | None = None,
@@ -125,7 +125,9 @@ def train(
     """Fine-tune `config.base_model_path` on the verified `inputs`; save model + tokenizer to `output_dir`.
 
     - Every input is hash-checked before its first record is read (DataIntegrityError).
-    - `should_stop()` is polled every optimizer step; True raises RunStopped("cancelled").
+    - `should_stop()` is polled before every optimizer step (keep it cheap: read a flag, not the
+      database on each call); True raises RunStopped("cancelled"). Nothing is saved for the
+      partial epoch; the last per-epoch checkpoint stays resumable.
     - `between_epochs(epoch_index)` is called before every epoch but the first (0-based index of
       the epoch about to start, also before the first epoch of a resumed run); it raises to stop
       (RunStopped by convention) and the exception propagates unchanged.
@@ -135,6 +137,7 @@ def train(
       every `progress_every` steps; at the end of each epoch the dict also has "metrics".
     """
     started = time.perf_counter()
+    inputs = [source if isinstance(source, InputFile) else InputFile(*source) for source in inputs]
     run_dir, output_dir = Path(run_dir), Path(output_dir)
     durations: dict[str, float] = {"train": 0.0, "eval": 0.0, "checkpoint": 0.0}
     task = get_task(config.task)

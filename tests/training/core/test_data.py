@@ -77,3 +77,17 @@ def test_split_is_deterministic_disjoint_and_keeps_one_validation_example() -> N
     assert len(val) == 10 and not set(train) & set(val) and len(train) + len(val) == 100
     assert split_indices(100, val_fraction=0.1, seed=6) != (train, val)
     assert len(split_indices(3, val_fraction=0.01, seed=0)[1]) == 1
+
+
+def test_gzip_handle_is_closed_with_the_reader_and_corrupt_gzip_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "v.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"text": "a", "label": "x"}\n'))
+    handle = open_verified(path, sha256_file(path))
+    source = handle.fileobj  # type: ignore[attr-defined]
+    handle.close()
+    assert source.closed
+
+    truncated = tmp_path / "t.jsonl.gz"
+    truncated.write_bytes(gzip.compress(b'{"text": "a", "label": "x"}\n' * 100)[:30])
+    with pytest.raises(DataFormatError, match="gzip"):
+        list(iter_records(InputFile(truncated, sha256_file(truncated))))

@@ -98,6 +98,10 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
     assert resumed.global_steps == 3 * 14
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0003"
 
+    # A crash after the last checkpoint: resuming only re-saves the model, and (path, sha256) tuples work.
+    again = train(config, inputs=[(tickets_file.path, tickets_file.sha256)], run_dir=tmp_path / "run", output_dir=tmp_path / "model2")
+    assert again.resumed_from_epoch == 3 and len(again.history) == 3 and (tmp_path / "model2" / "config.json").is_file()
+
     with pytest.raises(CheckpointMismatchError):
         train(make_config(epochs=3, learning_rate=1e-4), inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "other")
 
