@@ -301,7 +301,9 @@ def _resolve_runtime(config: TrainConfig) -> _Runtime:
     device = torch.device(name)
     on_cuda = device.type == "cuda"
     if on_cuda:
-        # TF32 for whatever still runs in fp32 (optimizer math, fp32-only kernels).
+        # TF32 for whatever still runs in fp32 under autocast. Legacy setters on purpose: setting
+        # torch.backends.fp32_precision instead makes later reads of the legacy flags (by other
+        # libraries in the same process) raise "mix of the legacy and new APIs" on torch >= 2.9.
         torch.set_float32_matmul_precision("high")
         torch.backends.cudnn.allow_tf32 = True
     wants_bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
