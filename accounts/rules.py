@@ -18,8 +18,13 @@ is_legal = _has_role(Role.LEGAL)
 is_admin = _has_role(Role.ADMIN)
 is_auditor = _has_role(Role.AUDITOR)
 
-rules.add_rule("accounts.is_contributor", is_contributor)
-rules.add_rule("accounts.is_researcher", is_researcher)
-rules.add_rule("accounts.is_legal", is_legal)
-rules.add_rule("accounts.is_admin", is_admin)
-rules.add_rule("accounts.is_auditor", is_auditor)
+# As rules (rules.test_rule, {% test_rule %}) and as permissions (user.has_perm, {{ perms.accounts.is_legal }}).
+for _name, _predicate in {
+    "is_contributor": is_contributor,
+    "is_researcher": is_researcher,
+    "is_legal": is_legal,
+    "is_admin": is_admin,
+    "is_auditor": is_auditor,
+}.items():
+    rules.add_rule(f"accounts.{_name}", _predicate)
+    rules.add_perm(f"accounts.{_name}", _predicate)
