@@ -47,7 +47,39 @@ def format_from_name(name: str) -> str | None:
     return None
 
 
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"PK\x03\x04": "a ZIP archive (or an Excel/Word file)",
+    b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\x7fELF": "a program", b"SQLite format 3": "a SQLite database",
+    b"\xd0\xcf\x11\xe0": "an old Office document", b"BZh": "a bzip2 archive", b"\xfd7zXZ": "an xz archive",
+}
+
+
+def sniff_binary(path: Path) -> None:
+    """Name a binary upload for what it is, before any line-level error would."""
+    import gzip
+    import zlib
+
+    with open(path, "rb") as raw:
+        head = raw.read(8192)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as inner:
+                head = inner.read(8192)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ScrubInputError(f"the gzip data is corrupt or truncated ({exc}); re-compress the file and "
+                                  "upload it again") from exc
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise ScrubInputError(f"this is a binary file ({what}), not CSV or JSON Lines text; export the data as "
+                                  "CSV (UTF-8) or JSONL and upload that")
+    if b"\x00" in head:
+        raise ScrubInputError("this looks like a binary file (it contains NUL bytes), not CSV or JSON Lines text; "
+                              "export the data as CSV (UTF-8) or JSONL and upload that")
+
+
 def inspect(path: Path, *, original_name: str = "", max_line_bytes: int | None = None) -> FileInfo:
+    if path.exists() and path.stat().st_size:
+        sniff_binary(path)
     kwargs = {"max_line_bytes": max_line_bytes} if max_line_bytes else {}
     info = inspect_file(path, fmt=format_from_name(original_name or path.name), **kwargs)
     if info.format == "csv" and not info.columns:

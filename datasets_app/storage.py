@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,9 +85,14 @@ def store_raw(*, source: IO[bytes], filename: str) -> StoredFile:
         source.seek(0)
     hashing = _HashingFile(source, limit=max_upload_bytes())
     safe = Path(filename).name or "upload"
+    # A folder of its own per upload: the name is never taken, so a refused upload's partial
+    # bytes can be removed without any risk of touching another upload.
+    target = f"raw/{uuid.uuid4().hex}/{safe}"
     try:
-        name = quarantine().save(f"raw/{safe}", hashing)
-    except UploadTooLarge:
+        name = quarantine().save(target, hashing)
+    except BaseException:
+        if quarantine().exists(target):
+            quarantine().delete(target)
         raise
     return StoredFile(name=name, sha256=hashing.sha256.hexdigest(), size=hashing.bytes_read)
 
