@@ -1,0 +1,136 @@
+"""REST API for the catalogue, access requests and agreement transitions. Thin: parse, call one
+service, render. Refusals come back as {"message", "code", "reasons"} with 400/403/409."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agreements import rules as agreement_rules
+from agreements import services
+from agreements.filters import CatalogueFilter
+from agreements.models import Agreement
+from agreements.selectors import agreements_visible_to, catalogue_datasets
+from agreements.serializers import (
+    AcceptInputSerializer, AccessRequestInputSerializer, AgreementSerializer, ApproveInputSerializer,
+    CatalogueDatasetSerializer, CommentInputSerializer, EmptySerializer, ReasonInputSerializer,
+)
+from config.exceptions import forbidden
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class CatalogueListApi(generics.ListAPIView):
+    """Datasets researchers can browse: metadata, terms, licence and PII summary — never rows."""
+
+    serializer_class = CatalogueDatasetSerializer
+    filterset_class = CatalogueFilter
+
+    def get_queryset(self):
+        if not agreement_rules.can_browse_catalogue(self.request.user):
+            raise forbidden("The catalogue is for researchers, legal and admins.")
+        return catalogue_datasets().filter(approved_versions__gt=0).order_by("title")
+
+
+class AgreementListApi(generics.ListAPIView):
+    serializer_class = AgreementSerializer
+
+    def get_queryset(self):
+        return agreements_visible_to(self.request.user).prefetch_related(
+            "access_request__dataset_versions__dataset__organization", "countersignatures__organization",
+            "countersignatures__signed_by").order_by("-created_at")
+
+
+class AgreementDetailApi(generics.RetrieveAPIView):
+    serializer_class = AgreementSerializer
+
+    def get_queryset(self):
+        return agreements_visible_to(self.request.user)
+
+
+class AccessRequestCreateApi(APIView):
+    @extend_schema(request=AccessRequestInputSerializer, responses={201: AgreementSerializer})
+    def post(self, request):
+        data = AccessRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.access_request_create(
+            dataset_versions=data.validated_data["dataset_versions"],
+            project_title=data.validated_data["project_title"], purpose=data.validated_data["purpose"],
+            intended_uses=sorted(data.validated_data["intended_uses"]),
+            requested_end_date=data.validated_data["requested_end_date"], actor=request.user,
+        )
+        return Response(AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+
+class _TransitionApi(APIView):
+    """POST /api/agreements/{id}/<action>/. The service decides 403 / 409."""
+
+    input_serializer = EmptySerializer
+
+    def perform(self, request, agreement: Agreement, data: dict):
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        agreement = get_object_or_404(Agreement, pk=pk)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = self.perform(request, agreement, data.validated_data)
+        agreement = Agreement.objects.get(pk=getattr(result, "agreement_id", None) or result.pk)
+        return Response(AgreementSerializer(agreement).data)
+
+    @classmethod
+    def build(cls, name: str, serializer, perform, summary: str):
+        view = type(name, (cls,), {"input_serializer": serializer, "perform": perform})
+        view.post = extend_schema(request=serializer, responses={200: AgreementSerializer}, summary=summary)(view.post)
+        return view
+
+
+def _submit(self, request, agreement, data):
+    return services.agreement_submit(agreement=agreement, actor=request.user)
+
+
+def _accept(self, request, agreement, data):
+    return services.agreement_accept_terms(agreement=agreement, terms_sha256=data["terms_sha256"],
+                                           ip=client_ip(request), actor=request.user)
+
+
+def _countersign(self, request, agreement, data):
+    return services.agreement_countersign(agreement=agreement, ip=client_ip(request), actor=request.user)
+
+
+def _start_review(self, request, agreement, data):
+    return services.agreement_start_review(agreement=agreement, actor=request.user)
+
+
+def _approve(self, request, agreement, data):
+    return services.agreement_approve(agreement=agreement, expires_at=data["expires_at"],
+                                      conditions=data.get("conditions", ""), actor=request.user)
+
+
+def _return(self, request, agreement, data):
+    return services.agreement_return(agreement=agreement, comment=data["comment"], actor=request.user)
+
+
+def _reject(self, request, agreement, data):
+    return services.agreement_reject(agreement=agreement, reason=data["reason"], actor=request.user)
+
+
+def _revoke(self, request, agreement, data):
+    return services.agreement_revoke(agreement=agreement, reason=data["reason"], actor=request.user)
+
+
+AgreementSubmitApi = _TransitionApi.build("AgreementSubmitApi", EmptySerializer, _submit, "Submit for legal review")
+AgreementAcceptApi = _TransitionApi.build("AgreementAcceptApi", AcceptInputSerializer, _accept,
+                                          "Accept the exact terms text (by its sha256)")
+AgreementCountersignApi = _TransitionApi.build("AgreementCountersignApi", EmptySerializer, _countersign,
+                                               "Countersign for your organisation's datasets")
+AgreementReviewApi = _TransitionApi.build("AgreementReviewApi", EmptySerializer, _start_review, "Take into review")
+AgreementApproveApi = _TransitionApi.build("AgreementApproveApi", ApproveInputSerializer, _approve, "Approve")
+AgreementReturnApi = _TransitionApi.build("AgreementReturnApi", CommentInputSerializer, _return,
+                                          "Return with comments")
+AgreementRejectApi = _TransitionApi.build("AgreementRejectApi", ReasonInputSerializer, _reject, "Reject")
+AgreementRevokeApi = _TransitionApi.build("AgreementRevokeApi", ReasonInputSerializer, _revoke, "Revoke")

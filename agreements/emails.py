@@ -1,0 +1,76 @@
+"""Who hears about what. Called from a Celery task after the change has committed."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from accounts.roles import Role
+from accounts.selectors import users_with_role
+from agreements.models import Agreement
+
+
+def _stewards(agreement: Agreement):
+    from accounts.models import User
+
+    orgs = agreement.required_signatory_organizations()
+    return User.objects.filter(is_active=True, groups__name=Role.CONTRIBUTOR.value, organization__in=orgs).distinct()
+
+
+def _legal():
+    return users_with_role(role=Role.LEGAL)
+
+
+def recipients_for(agreement: Agreement, event: str) -> list[str]:
+    researcher = [agreement.access_request.researcher]
+    people = {
+        "submitted": list(_legal()),
+        "returned": researcher,
+        "approved": researcher + list(_stewards(agreement)),
+        "rejected": researcher,
+        "revoked": researcher + list(_stewards(agreement)),
+        "expiring": researcher + list(_legal()),
+        "expired": researcher + list(_stewards(agreement)) + list(_legal()),
+    }[event]
+    return sorted({u.email for u in people if u.email})
+
+
+SUBJECTS = {
+    "submitted": "New access request #{id} waiting for legal review",
+    "returned": "Access request #{id} was returned with comments",
+    "approved": "Agreement #{id} was approved",
+    "rejected": "Access request #{id} was rejected",
+    "revoked": "Agreement #{id} was revoked",
+    "expiring": "Agreement #{id} expires on {expires}",
+    "expired": "Agreement #{id} has expired",
+}
+
+
+def _body(agreement: Agreement, event: str) -> str:
+    req = agreement.access_request
+    lines = [f"Project: {req.project_title}", f"Researcher: {req.researcher}", f"State: {agreement.get_state_display()}"]
+    if event == "returned":
+        lines.append(f"Legal's comments: {agreement.review_comment}")
+    if event == "rejected":
+        lines.append(f"Reason: {agreement.rejection_reason}")
+    if event == "revoked":
+        lines.append(f"Reason: {agreement.revocation_reason}")
+        lines.append("Training runs that depend on this agreement are stopped.")
+    if event == "approved":
+        lines.append(f"Expires: {agreement.expires_at:%Y-%m-%d}")
+        if agreement.conditions:
+            lines.append(f"Conditions: {agreement.conditions}")
+        lines.append("It is in force once every data steward has countersigned.")
+    if event in ("expiring", "expired") and agreement.expires_at:
+        lines.append(f"End: {agreement.expires_at:%Y-%m-%d %H:%M} UTC")
+    lines.append(f"\nOpen it in Accord: /agreements/{agreement.pk}/")
+    return "\n".join(lines)
+
+
+def send_agreement_email(*, agreement_id: int, event: str) -> int:
+    agreement = Agreement.objects.select_related("access_request__researcher").get(pk=agreement_id)
+    to = recipients_for(agreement, event)
+    if not to:
+        return 0
+    expires = f"{agreement.expires_at:%Y-%m-%d}" if agreement.expires_at else ""
+    subject = "[Accord] " + SUBJECTS[event].format(id=agreement.pk, expires=expires)
+    return send_mail(subject, _body(agreement, event), settings.DEFAULT_FROM_EMAIL, to)

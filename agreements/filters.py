@@ -1,0 +1,77 @@
+"""Catalogue and queue filters (django-filter), shared by the browser and the API."""
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization
+from agreements.models import Agreement
+from datasets_app.models import Dataset, DatasetVersion, UseTerm
+
+
+def _licence_choices():
+    return [(v, v) for v in Dataset.objects.order_by("license").values_list("license", flat=True).distinct()]
+
+
+class CatalogueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    organization = django_filters.ModelChoiceFilter(queryset=Organization.objects.filter(datasets__isnull=False).distinct(),
+                                                    label="Organisation")
+    license = django_filters.ChoiceFilter(choices=_licence_choices, label="Licence")
+    use_term = django_filters.ChoiceFilter(choices=UseTerm.choices, method="with_term", label="Use term")
+    status = django_filters.ChoiceFilter(
+        choices=[(DatasetVersion.Status.APPROVED, "Approved (requestable)"),
+                 (DatasetVersion.Status.SCRUBBED, "Scrubbed, awaiting steward"),
+                 (DatasetVersion.Status.SCRUBBING, "Scrubbing")],
+        method="with_status", label="Scrub status",
+    )
+
+    class Meta:
+        model = Dataset
+        fields = ["q", "organization", "license", "use_term", "status"]
+
+    def search(self, qs, name, value):
+        for word in value.split():
+            qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(tags__icontains=word)
+                           | Q(organization__name__icontains=word))
+        return qs
+
+    def with_term(self, qs, name, value):
+        # JSON list of codes: match the quoted code, portable across SQLite and PostgreSQL.
+        return qs.filter(use_terms__icontains=f'"{value}"')
+
+    def with_status(self, qs, name, value):
+        return qs.filter(versions__status=value).distinct()
+
+
+class QueueFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=[(s, l) for s, l in Agreement.State.choices if s != Agreement.State.DRAFT], label="State",
+        method="with_state", empty_label="Waiting for legal",
+    )
+    organization = django_filters.ModelChoiceFilter(
+        queryset=Organization.objects.filter(datasets__isnull=False).distinct(), method="with_org",
+        label="Data organisation",
+    )
+    older_than_days = django_filters.NumberFilter(method="older_than", label="Waiting ≥ days", min_value=0)
+
+    class Meta:
+        model = Agreement
+        fields = ["state", "organization", "older_than_days"]
+
+    def with_state(self, qs, name, value):
+        return qs.filter(state=value)
+
+    def with_org(self, qs, name, value):
+        return qs.filter(access_request__dataset_versions__dataset__organization=value).distinct()
+
+    def older_than(self, qs, name, value):
+        return qs.filter(submitted_at__lte=timezone.now() - timezone.timedelta(days=int(value)))
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if not self.form.cleaned_data.get("state"):
+            qs = qs.filter(state__in=Agreement.PENDING_REVIEW)
+        return qs.order_by("submitted_at", "pk")
