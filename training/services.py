@@ -74,8 +74,9 @@ def max_attempts() -> int:
     return getattr(settings, "ACCORD_RUN_MAX_ATTEMPTS", 3)
 
 
-def run_dir_for(run_id: int) -> Path:
-    return Path(settings.ACCORD_RUNS_ROOT) / f"run-{run_id}"
+def new_run_dir(run_id: int) -> str:
+    # A random suffix: ids restart when a database is rebuilt, checkpoints on disk must not be reused.
+    return str(Path(settings.ACCORD_RUNS_ROOT) / f"run-{run_id}-{uuid.uuid4().hex[:8]}")
 
 
 # --- base models -----------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
     # Models load from local files only; never let a typo turn into a hub download.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    run_dir = run_dir_for(run.pk)
+    run_dir = Path(run.run_dir)
     output_dir = run_dir / "model"
     try:
         config = core.TrainConfig(
@@ -373,7 +374,7 @@ def _claim(run_id: Any, task_id: str) -> TrainingRun | None:
     run.started_at = run.started_at or run.heartbeat_at
     if task_id:
         run.celery_task_id = task_id
-    run.run_dir = str(run_dir_for(run.pk))
+    run.run_dir = run.run_dir or new_run_dir(run.pk)  # kept across attempts: resume finds its checkpoint
     run.save()
     record_event(actor=None, action="training_run.authorizing", target=run, before=before,
                  after=_state(run), metadata={"attempt": run.attempts})
@@ -489,7 +490,7 @@ def _finish(run_id: int, result: core.TrainResult, config: core.TrainConfig, out
         run.save()
         record_event(actor=None, action="training_run.succeeded", target=run, before=before, after=_state(run),
                      metadata={"metrics": result.final_metrics, "archive": run.model_archive.name})
-    shutil.rmtree(run_dir_for(run_id) / "checkpoints", ignore_errors=True)  # the model is published
+    shutil.rmtree(output_dir.parent / "checkpoints", ignore_errors=True)  # the model is published
     return "succeeded"
 
 

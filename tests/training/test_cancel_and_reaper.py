@@ -1,0 +1,136 @@
+"""Cancellation by an admin, and the reaper: a run whose worker died is resumed or failed, never left running."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from config.exceptions import ApplicationError
+from training import services
+from training.models import RunState, TrainingRun
+from training.services import training_run_cancel, training_run_launch, training_runs_reap_stale
+from training.tasks import reap_stale_runs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def no_enqueue(monkeypatch):
+    enqueued = []
+    monkeypatch.setattr(services, "_enqueue", lambda run_id, task_id: enqueued.append(run_id))
+    return enqueued
+
+
+def test_admin_cancels_a_running_run_and_the_worker_stops_at_its_next_step(
+    ml_admin, tiny_base_model, covered_version, tiny_hyper, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_train = services.core.train
+    steps_after_cancel = []
+
+    def train_with_cancel(config, **kwargs):
+        should_stop = kwargs["should_stop"]
+        progress = kwargs["progress"]
+        cancelled = []
+
+        def progress_then_cancel(info):
+            progress(info)
+            if not cancelled:
+                cancelled.append(training_run_cancel(run=TrainingRun.objects.get(pk=run_id()), actor=ml_admin,
+                                                     reason="wrong data"))
+                monkeypatch.setattr(services, "STOP_POLL_SECONDS", 0.0)
+            else:
+                steps_after_cancel.append(info["step"])
+
+        return real_train(config, **{**kwargs, "should_stop": should_stop, "progress": progress_then_cancel})
+
+    def run_id():
+        return TrainingRun.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    monkeypatch.setattr(services.core, "train", train_with_cancel)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version],
+                                  **{**tiny_hyper, "epochs": 5, "batch_size": 2})
+    run.refresh_from_db()
+    assert run.state == RunState.CANCELLED and run.cancel_reason == "wrong data" and run.cancelled_by == ml_admin
+    assert len(steps_after_cancel) <= 1 and not run.model_archive
+    assert AuditEvent.objects.filter(action="training_run.cancelled", target_id=str(run.pk), actor=ml_admin).count() == 1
+
+
+def test_only_admins_cancel_and_only_active_runs(ml_admin, researcher, tiny_base_model, covered_version, no_enqueue,
+                                                 api_client_for):
+    run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
+    with pytest.raises(ApplicationError) as refused:
+        training_run_cancel(run=run, actor=researcher)
+    assert refused.value.status == 403
+    assert api_client_for(researcher).post(f"/api/training-runs/{run.pk}/cancel/").status_code == 403
+    response = api_client_for(ml_admin).post(f"/api/training-runs/{run.pk}/cancel/", {"reason": "oops"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    assert api_client_for(ml_admin).post(f"/api/training-runs/{run.pk}/cancel/").status_code == 409
+
+
+def make_stale(run, *, state, attempts, minutes=30):
+    TrainingRun.objects.filter(pk=run.pk).update(
+        state=state, attempts=attempts, heartbeat_at=timezone.now() - dt.timedelta(minutes=minutes),
+        run_dir="/tmp/nonexistent-run-dir")
+
+
+@override_settings(ACCORD_RUN_HEARTBEAT_TIMEOUT=600, ACCORD_RUN_MAX_ATTEMPTS=3)
+def test_reaper_requeues_a_silent_run_then_fails_it_after_max_attempts(
+    ml_admin, tiny_base_model, covered_version, no_enqueue, django_capture_on_commit_callbacks
+):
+    run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
+    fresh = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
+    make_stale(run, state=RunState.RUNNING, attempts=1)
+    TrainingRun.objects.filter(pk=fresh.pk).update(state=RunState.RUNNING, attempts=1, heartbeat_at=timezone.now())
+    no_enqueue.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = reap_stale_runs.apply().get()
+    assert outcome == {"requeued": [run.pk], "failed": []}
+    run.refresh_from_db()
+    assert run.state == RunState.QUEUED and run.run_dir == "/tmp/nonexistent-run-dir"  # resumes from its checkpoints
+    assert no_enqueue == [run.pk]
+    assert TrainingRun.objects.get(pk=fresh.pk).state == RunState.RUNNING
+
+    make_stale(run, state=RunState.AUTHORIZING, attempts=3)
+    assert training_runs_reap_stale() == {"requeued": [], "failed": [run.pk]}
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED and "3 attempt(s)" in run.failure_reason
+    assert AuditEvent.objects.filter(action="training_run.requeued", target_id=str(run.pk)).exists()
+
+
+def test_requeued_run_resumes_from_its_last_checkpoint(
+    ml_admin, tiny_base_model, covered_version, tiny_hyper, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker dies after epoch 1 (simulated: the process 'vanishes' mid-epoch 2); the reaper
+    requeues it and the next attempt resumes at epoch 2 instead of starting over."""
+    real_train = services.core.train
+    calls = []
+
+    class WorkerDied(BaseException):
+        pass
+
+    def dying_train(config, **kwargs):
+        calls.append(kwargs["run_dir"])
+        if len(calls) == 1:
+            def between_epochs(epoch_index):
+                raise WorkerDied()
+            return real_train(config, **{**kwargs, "between_epochs": between_epochs})
+        return real_train(config, **kwargs)
+
+    monkeypatch.setattr(services.core, "train", dying_train)
+    with pytest.raises(WorkerDied), django_capture_on_commit_callbacks(execute=True):
+        run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version],
+                                  **tiny_hyper)
+    run = TrainingRun.objects.get()
+    assert run.state == RunState.RUNNING and len(run.metrics_history) == 1
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert training_runs_reap_stale() == {"requeued": [run.pk], "failed": []}
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCEEDED and run.attempts == 2
+    assert calls[0] == calls[1]
+    assert [m["epoch"] for m in run.metrics_history] == [1, 2]
