@@ -48,3 +48,15 @@ def make_config(tiny_model_dir: Path) -> Callable[..., TrainConfig]:
         return TrainConfig(**settings)  # type: ignore[arg-type]
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _single_torch_thread() -> object:
+    """The tiny model gains nothing from threads, and on a shared, loaded CI box spinning
+    intra-op threads make these tests several times slower. Restored for other suites."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
