@@ -174,8 +174,10 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
         return super().delete(*args, **kwargs)
 
     # --- state machine (guarded; the status field is protected) ----------------------------
-    @transition(field=status, source=[Status.UPLOADED, Status.SCRUBBED, Status.REJECTED, Status.FAILED],
-                target=Status.SCRUBBING)
+    # From SCRUBBING too: restarting a stuck scrub starts a new attempt, and the old attempt's
+    # tasks, should they still run, find they are stale and write nothing.
+    @transition(field=status, source=[Status.UPLOADED, Status.SCRUBBING, Status.SCRUBBED, Status.REJECTED,
+                                      Status.FAILED], target=Status.SCRUBBING)
     def start_scrub(self) -> None:
         pass
 
