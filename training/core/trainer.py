@@ -29,7 +29,7 @@ from .tasks import Encoded, Task, get_task
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 StopCheck = Callable[[], bool]
-BetweenEpochs = Callable[[int], None]
+BetweenEpochs = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,9 @@ def train(
     - `should_stop()` is polled before every optimizer step (keep it cheap: read a flag, not the
       database on each call); True raises RunStopped("cancelled"). Nothing is saved for the
       partial epoch; the last per-epoch checkpoint stays resumable.
-    - `between_epochs(epoch_index)` is called before every epoch but the first (0-based index of
-      the epoch about to start, also before the first epoch of a resumed run); it raises to stop
-      (RunStopped by convention) and the exception propagates unchanged.
+    - `between_epochs()` is called before every epoch but the first (so also before the first
+      epoch of a resumed run that starts at epoch 2+); it raises to stop (RunStopped by
+      convention, e.g. an agreement was revoked) and the exception propagates unchanged.
     - A checkpoint is written after every epoch in `run_dir`; with `resume=True` the latest complete
       one is restored (CheckpointMismatchError if it came from another config or other data).
     - `progress(info)` gets {"step", "total_steps", "epoch", "loss", "samples_per_sec", "elapsed"}
@@ -203,7 +203,7 @@ def train(
     samples_this_call = 0
     for epoch in range(start_epoch, config.epochs):
         if epoch > 0 and between_epochs is not None:
-            between_epochs(epoch)
+            between_epochs()
         train_sampler.set_epoch(epoch)
         phase = time.perf_counter()
         train_loss, global_step, samples = _train_one_epoch(

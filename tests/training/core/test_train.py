@@ -68,15 +68,15 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
     make_config: Callable[..., TrainConfig], tickets_file: InputFile, tmp_path: Path
 ) -> None:
     config = make_config(epochs=3)
-    calls: list[int] = []
+    calls: list[str] = []
 
-    def revoke_before_second_epoch(epoch: int) -> None:
-        calls.append(epoch)
+    def revoke_before_second_epoch() -> None:
+        calls.append("revoked")
         raise RunStopped("agreement_revoked")
 
     with pytest.raises(RunStopped) as caught:
         train(config, inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "model", between_epochs=revoke_before_second_epoch)
-    assert caught.value.reason == "agreement_revoked" and calls == [1]
+    assert caught.value.reason == "agreement_revoked" and calls == ["revoked"]
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0001"
     assert not (tmp_path / "model").exists()
     first_epoch = json.loads((tmp_path / "run" / "checkpoints" / "epoch-0001" / "state.json").read_text())["history"][0]
@@ -88,13 +88,13 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
         run_dir=tmp_path / "run",
         output_dir=tmp_path / "model",
         progress=events.append,
-        between_epochs=calls.append,
+        between_epochs=lambda: calls.append("checked"),
     )
     assert resumed.resumed_from_epoch == 1
     assert [entry.epoch for entry in resumed.history] == [1, 2, 3]
     assert resumed.history[0].train_loss == first_epoch["train_loss"]  # restored, not re-run
     assert {event["epoch"] for event in events} == {2, 3}  # epoch 1 not repeated
-    assert calls == [1, 1, 2]
+    assert calls == ["revoked", "checked", "checked"]  # before epochs 2 and 3
     assert resumed.global_steps == 3 * 14
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0003"
 
