@@ -142,6 +142,17 @@ ACCORD_MAX_UPLOAD_BYTES = env.int("ACCORD_MAX_UPLOAD_BYTES", default=2 * 1024**3
 ACCORD_MAX_LINE_BYTES = env.int("ACCORD_MAX_LINE_BYTES", default=1024**2)
 ACCORD_SCRUB_SHARD_ROWS = env.int("ACCORD_SCRUB_SHARD_ROWS", default=5000)
 ACCORD_RUNS_ROOT = env.path("ACCORD_RUNS_ROOT", default=VAR_DIR / "runs")
+# Training runs: a run whose worker has not beaten for this long is resumed (or failed after N attempts).
+ACCORD_RUN_HEARTBEAT_TIMEOUT = env.int("ACCORD_RUN_HEARTBEAT_TIMEOUT", default=600)
+ACCORD_RUN_MAX_ATTEMPTS = env.int("ACCORD_RUN_MAX_ATTEMPTS", default=3)
+ACCORD_TRAIN_TIME_LIMIT = env.int("ACCORD_TRAIN_TIME_LIMIT", default=24 * 3600)
+ACCORD_TRAIN_SOFT_TIME_LIMIT = env.int("ACCORD_TRAIN_SOFT_TIME_LIMIT", default=24 * 3600 - 300)
+# Shared storage for several machines (DEFAULT_STORAGE_BACKEND=storages.backends.s3.S3Storage): django-storages
+# reads these; unset ones keep its defaults (and boto3's credential chain).
+for _name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "AWS_S3_REGION_NAME", "AWS_LOCATION",
+              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    if env.str(_name, default=""):
+        vars()[_name] = env.str(_name)
 # Data uploads stream to disk; only small forms stay in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
