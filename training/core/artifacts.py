@@ -148,7 +148,8 @@ def write_model_card(
     parts += [
         "## Governance and attribution\n",
         (governance.strip() + "\n\n" if governance.strip() else "")
-        + f"Every input is listed with its sha256, contributor, licence and the agreements that authorised it in `{ATTRIBUTION_MANIFEST}` next to this card.\n",
+        + "Every input is listed with its sha256, contributor, licence and the agreements that"
+        + f" authorised it in `{ATTRIBUTION_MANIFEST}` next to this card.\n",
     ]
     target.write_text("\n".join(parts), encoding="utf-8")
     return target
@@ -218,7 +219,9 @@ def write_attribution_manifest(
         validate_attribution_manifest(manifest)
     target = _target(path, ATTRIBUTION_MANIFEST)
     content = {"schema_version": MANIFEST_SCHEMA_VERSION, **manifest}
-    target.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     return target
 
 
@@ -229,7 +232,9 @@ def read_attribution_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     return json.loads(target.read_text(encoding="utf-8"))
 
 
-def artifact_digests(output_dir: str | os.PathLike[str], *, exclude: Sequence[str] = (MODEL_CARD, ATTRIBUTION_MANIFEST)) -> dict[str, str]:
+def artifact_digests(
+    output_dir: str | os.PathLike[str], *, exclude: Sequence[str] = (MODEL_CARD, ATTRIBUTION_MANIFEST)
+) -> dict[str, str]:
     """sha256 of every file under the model dir (relative path -> digest), for the manifest."""
     root = Path(output_dir)
     return {

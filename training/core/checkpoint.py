@@ -63,7 +63,12 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     if not root.is_dir():
         return None
     complete = [path for path in root.iterdir() if _COMPLETE.match(path.name) and (path / STATE_FILE).is_file()]
-    return max(complete, key=lambda path: int(_COMPLETE.match(path.name).group(1)), default=None)  # type: ignore[union-attr]
+    return max(complete, key=_epoch_of, default=None)
+
+
+def _epoch_of(checkpoint: Path) -> int:
+    match = _COMPLETE.match(checkpoint.name)
+    return int(match.group(1)) if match else -1
 
 
 def read_state(checkpoint: Path) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def open_verified(path: str | os.PathLike[str], expected_sha256: str) -> IO[byte
     The returned handle is the one that was hashed (rewound to the start), transparently
     gunzipped when the file is gzip. The caller closes it (use it as a context manager).
     """
-    raw = open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     try:
         actual = sha256_of(raw)
         if actual != expected_sha256.strip().lower():

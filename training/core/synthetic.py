@@ -17,7 +17,7 @@ TOPICS: dict[str, list[str]] = {
     "shipping": ["delivery", "shipping", "package", "late", "missing", "damaged", "order", "shipped"],
     "bug": ["crash", "error", "bug", "app", "page", "slow", "update", "broken"],
 }
-FILLER = (
+FILLER = (  # noqa: SIM905 - a word list reads better as prose
     "the a please i my we it is not and to of in on for with this that again still cannot help "
     "thanks today since yesterday team support customer issue problem need work time new"
 ).split()
@@ -37,7 +37,12 @@ def iter_tickets(count: int, *, seed: int = 0, max_words: int = 220) -> Iterator
     labels = sorted(TOPICS)
     for index in range(count):
         label = labels[rng.randrange(len(labels))]
-        yield {"id": str(index), "subject": f"Ticket {index}", "body": ticket(rng, label, max_words=max_words), "label": label}
+        yield {
+            "id": str(index),
+            "subject": f"Ticket {index}",
+            "body": ticket(rng, label, max_words=max_words),
+            "label": label,
+        }
 
 
 def write_tickets_jsonl(path: str | Path, count: int, *, seed: int = 0, max_words: int = 220) -> Path:

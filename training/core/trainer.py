@@ -258,9 +258,7 @@ def train(
         durations["checkpoint"] += time.perf_counter() - phase
         if progress is not None:
             progress(
-                _progress_info(
-                    global_step, total_steps, epoch + 1, train_loss, metrics.samples_per_sec, started
-                )
+                _progress_info(global_step, total_steps, epoch + 1, train_loss, metrics.samples_per_sec, started)
                 | {"metrics": asdict(metrics)}
             )
 
@@ -501,4 +499,3 @@ def _fingerprint(
         "split": [num_train, num_val],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-

