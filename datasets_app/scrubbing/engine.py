@@ -14,12 +14,11 @@ from typing import Iterable, List, Sequence
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never fetch at runtime
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult  # noqa: E402
+from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry, RecognizerResult  # noqa: E402
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer  # noqa: E402
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine  # noqa: E402
 from presidio_analyzer.predefined_recognizers import (  # noqa: E402
-    CreditCardRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, SpacyRecognizer,
-    UsSsnRecognizer,
+    CreditCardRecognizer, IbanRecognizer, SpacyRecognizer,
 )
 from presidio_anonymizer.operators import Custom, Replace  # noqa: E402
 
@@ -57,6 +56,54 @@ class Finding:
                 "score": round(self.score, 3)}
 
 
+class _LazyNlpArtifacts(NlpArtifacts):
+    """NlpArtifacts whose token lists are built only if context enhancement asks for them.
+
+    Most texts never need them (every result is already above the threshold), and
+    building them walks every spaCy token three times.
+    """
+
+    def __init__(self, doc, entities, scores, nlp_engine, language: str):  # noqa: D107 - no super(): lazy
+        self.entities = entities
+        self.scores = scores
+        self.tokens = doc
+        self.nlp_engine = nlp_engine
+        self.language = language
+        self._lemmas = None
+        self._indices = None
+        self._keywords = None
+
+    @property
+    def lemmas(self):
+        if self._lemmas is None:
+            self._lemmas = [t.lower_ for t in self.tokens]  # no lemmatizer: lower-case text stands in
+        return self._lemmas
+
+    @lemmas.setter
+    def lemmas(self, value):
+        self._lemmas = value
+
+    @property
+    def tokens_indices(self):
+        if self._indices is None:
+            self._indices = [t.idx for t in self.tokens]
+        return self._indices
+
+    @tokens_indices.setter
+    def tokens_indices(self, value):
+        self._indices = value
+
+    @property
+    def keywords(self):
+        if self._keywords is None:
+            self._keywords = self.set_keywords(self.nlp_engine, self.lemmas, self.language)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value):
+        self._keywords = value
+
+
 class _FastSpacyNlpEngine(SpacyNlpEngine):
     """spaCy engine with only NER enabled; lower-cased tokens stand in for lemmas."""
 
@@ -68,10 +115,8 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
                     nlp.disable_pipe(pipe)
 
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
-        artifacts = super()._doc_to_nlp_artifact(doc, language)
-        artifacts.lemmas = [token.lower_ for token in doc]
-        artifacts.keywords = artifacts.set_keywords(self, artifacts.lemmas, language)
-        return artifacts
+        entities, scores = self._get_updated_entities(self._get_entities(doc), self._get_scores_for_entities(doc))
+        return _LazyNlpArtifacts(doc, entities, scores, self, language)
 
 
 def _pipe_is_optional(nlp, pipe: str) -> bool:
@@ -94,8 +139,9 @@ def build_analyzer(config: ScrubConfig) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=[config.language])
     # presidio's PhoneRecognizer (phonenumbers) is left out: it cost ~40% of the time and
     # misses numbers it deems invalid; AccordPhoneRecognizer covers phone-shaped numbers.
-    for recognizer in (EmailRecognizer(), CreditCardRecognizer(), IbanRecognizer(),
-                       UsSsnRecognizer(), IpRecognizer(),
+    # Its Email/SSN/IP recognizers are covered by broader Accord ones; card and IBAN stay
+    # because their checksums catch bare numbers without context.
+    for recognizer in (CreditCardRecognizer(), IbanRecognizer(),
                        SpacyRecognizer(supported_entities=["PERSON", "LOCATION"])):
         registry.add_recognizer(recognizer)
     for recognizer in accord_recognizers():
@@ -164,6 +210,10 @@ class ScrubEngine:
             self.analyzer.registry.get_recognizers(language=config.language, entities=self._entities),
             key=lambda r: r.name)
         self._allow = set(config.allow_list)
+        self._context_only = {
+            r.name for r in self._recognizers
+            if isinstance(r, PatternRecognizer) and r.context
+            and all(p.score < config.score_threshold for p in r.patterns)}
 
     def _analyze_piece(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:
         """AnalyzerEngine.analyze, minus work that cannot change the outcome.
@@ -173,12 +223,15 @@ class ScrubEngine:
         """
         has_digit = any(c.isdigit() for c in text)
         has_at = "@" in text
+        lowered = text.lower()
         threshold = self.config.score_threshold
         results: list[RecognizerResult] = []
         for recognizer in self._recognizers:
             needs = _NEEDS.get(recognizer.name)
             if (needs == "digit" and not has_digit) or (needs == "@" and not has_at):
                 continue
+            if recognizer.name in self._context_only and not any(w in lowered for w in recognizer.context):
+                continue  # every pattern scores below threshold; without context it cannot matter
             for result in recognizer.analyze(text=text, entities=self._entities, nlp_artifacts=artifacts) or []:
                 result.recognition_metadata = result.recognition_metadata or {}
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)

@@ -106,6 +106,9 @@ class _Results:
         self.config = config
         self.workers = config.effective_workers
         self.pool = None
+        if multiprocessing.current_process().daemon:
+            # e.g. inside a Celery prefork child, which may not have children: run in-process
+            self.workers = 1
         if self.workers > 1:
             ctx = multiprocessing.get_context("spawn")  # safe with threads in the parent
             self.pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(config,))

@@ -193,6 +193,7 @@ class NameListRecognizer(LocalRecognizer):
 
     def __init__(self, lexicon: Lexicon | None = None):
         self.lexicon = lexicon or get_lexicon()
+        self._kinds: dict[str, str] = {}  # word -> kind; words repeat a lot across rows
         super().__init__(supported_entities=["PERSON"], name="AccordNameListRecognizer",
                          supported_language="en")
 
@@ -211,6 +212,12 @@ class NameListRecognizer(LocalRecognizer):
 
     # -- classification -------------------------------------------------------------------
     def _kind(self, word: str) -> str:
+        kind = self._kinds.get(word)
+        if kind is None:
+            kind = self._kinds[word] = self._classify(word) if len(self._kinds) < 200_000 else self._classify(word)
+        return kind
+
+    def _classify(self, word: str) -> str:
         lex = self.lexicon
         kinds = set()
         for part in re.split(r"['’\-]", word):
@@ -358,8 +365,7 @@ def accord_recognizers() -> list:
     ]
 
 
-PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer",
-                        "UsSsnRecognizer", "IpRecognizer", "SpacyRecognizer")
+PRESIDIO_RECOGNIZERS = ("CreditCardRecognizer", "IbanRecognizer", "SpacyRecognizer")
 ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordCardRecognizer", "AccordIbanRecognizer",
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
