@@ -1,18 +1,25 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from audit.models import AuditEvent
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(lookup_expr="icontains")
-    actor = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact")
-    target_type = django_filters.CharFilter(lookup_expr="iexact")
-    target_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    action = django_filters.CharFilter(lookup_expr="icontains", label="Action contains")
+    actor = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact", label="Actor (username)")
+    target_type = django_filters.CharFilter(lookup_expr="iexact", label="Object type")
+    target_id = django_filters.CharFilter(label="Object id")
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="From",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lte", label="Until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
 
     class Meta:
         model = AuditEvent
