@@ -72,6 +72,6 @@ class QueueFilter(django_filters.FilterSet):
     @property
     def qs(self):
         qs = super().qs
-        if not self.form.cleaned_data.get("state"):
+        if not getattr(self.form, "cleaned_data", {}).get("state"):
             qs = qs.filter(state__in=Agreement.PENDING_REVIEW)
         return qs.order_by("submitted_at", "pk")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.template import Context, Engine
 
 from agreements.models import AccessRequest, IntendedUse, TermsTemplate, sha256_text
-from config.exceptions import ApplicationError
+from agreements.terms_default import TERMS_V1
 
 # A bare engine: no autoescaping (plain text) and no access to the project's templates.
 _ENGINE = Engine(autoescape=False)
@@ -13,8 +13,8 @@ _ENGINE = Engine(autoescape=False)
 def current_template() -> TermsTemplate:
     template = TermsTemplate.objects.order_by("-version").first()
     if template is None:
-        raise ApplicationError("No agreement terms template exists; run the migrations.", status=409,
-                               code="no_terms_template")
+        template, _ = TermsTemplate.objects.get_or_create(
+            version=1, defaults={"title": "Accord data access agreement", "body": TERMS_V1})
     return template
 
 
