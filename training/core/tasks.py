@@ -7,8 +7,8 @@ perplexity as metric, `uses_labels = False`) and one line in `TASKS`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,12 +21,61 @@ from .metrics import accuracy, macro_f1
 TOKENIZE_CHUNK = 2048
 
 
-@dataclass(slots=True)
-class Encoded:
-    """One pre-tokenized example (unpadded); padding happens per batch."""
+class TokenizedExamples(torch.utils.data.Dataset):
+    """Pre-tokenized examples, unpadded, in three flat tensors (padding happens per batch).
 
-    input_ids: list[int]
-    label: int
+    Flat tensors rather than a list of Python lists: ~8x less memory, and forked data-loader
+    workers share the pages instead of copying them as reference counts get touched.
+    """
+
+    def __init__(self, token_ids: torch.Tensor, offsets: torch.Tensor, labels: torch.Tensor) -> None:
+        self.token_ids = token_ids  # int32, all examples back to back
+        self.offsets = offsets  # int64, len(examples) + 1: example i is token_ids[offsets[i]:offsets[i+1]]
+        self.labels = labels  # int64, one per example (unused by label-free tasks)
+
+    @classmethod
+    def from_lists(cls, rows: Sequence[Sequence[int]], labels: Sequence[int]) -> TokenizedExamples:
+        lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)
+        offsets = torch.zeros(len(rows) + 1, dtype=torch.long)
+        torch.cumsum(lengths, dim=0, out=offsets[1:])
+        flat = torch.tensor(list(itertools.chain.from_iterable(rows)), dtype=torch.int32)
+        return cls(flat, offsets, torch.tensor(list(labels), dtype=torch.long))
+
+    @classmethod
+    def concat(cls, parts: Sequence[TokenizedExamples]) -> TokenizedExamples:
+        if not parts:
+            return cls(
+                torch.zeros(0, dtype=torch.int32), torch.zeros(1, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+            )
+        lengths = torch.cat([part.lengths_tensor() for part in parts])
+        offsets = torch.zeros(len(lengths) + 1, dtype=torch.long)
+        torch.cumsum(lengths, dim=0, out=offsets[1:])
+        return cls(torch.cat([part.token_ids for part in parts]), offsets, torch.cat([part.labels for part in parts]))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        return self.token_ids[self.offsets[index] : self.offsets[index + 1]], int(self.labels[index])
+
+    def lengths_tensor(self) -> torch.Tensor:
+        return self.offsets[1:] - self.offsets[:-1]
+
+    def lengths(self) -> list[int]:
+        return self.lengths_tensor().tolist()
+
+    def subset(self, indices: Sequence[int]) -> TokenizedExamples:
+        index = torch.as_tensor(list(indices), dtype=torch.long)
+        lengths = self.lengths_tensor()[index]
+        offsets = torch.zeros(len(index) + 1, dtype=torch.long)
+        torch.cumsum(lengths, dim=0, out=offsets[1:])
+        starts = self.offsets[index]
+        # Gather every kept example's token positions in one vectorised step.
+        positions = torch.repeat_interleave(starts - offsets[:-1], lengths) + torch.arange(int(offsets[-1]))
+        return TokenizedExamples(self.token_ids[positions], offsets, self.labels[index])
+
+
+Item = tuple[torch.Tensor, int]
 
 
 class Task(Protocol):
@@ -44,10 +93,10 @@ class Task(Protocol):
         examples: Sequence[Example],
         label_ids: dict[str, int],
         max_length: int,
-    ) -> list[Encoded]: ...
+    ) -> TokenizedExamples: ...
 
     def collate(
-        self, batch: Sequence[Encoded], *, pad_token_id: int, pad_to_multiple_of: int | None
+        self, batch: Sequence[Item], *, pad_token_id: int, pad_to_multiple_of: int | None
     ) -> dict[str, torch.Tensor]: ...
 
     def eval_outputs(self, outputs: Any, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -83,8 +132,8 @@ class TextClassificationTask:
         examples: Sequence[Example],
         label_ids: dict[str, int],
         max_length: int,
-    ) -> list[Encoded]:
-        encoded: list[Encoded] = []
+    ) -> TokenizedExamples:
+        parts: list[TokenizedExamples] = []
         for start in range(0, len(examples), TOKENIZE_CHUNK):
             chunk = examples[start : start + TOKENIZE_CHUNK]
             ids = tokenizer(
@@ -94,22 +143,21 @@ class TextClassificationTask:
                 return_attention_mask=False,
                 return_token_type_ids=False,
             )["input_ids"]
-            encoded.extend(Encoded(row, label_ids[example.label]) for row, example in zip(ids, chunk, strict=True))
-        return encoded
+            parts.append(TokenizedExamples.from_lists(ids, [label_ids[example.label] for example in chunk]))
+        return TokenizedExamples.concat(parts)
 
     def collate(
-        self, batch: Sequence[Encoded], *, pad_token_id: int, pad_to_multiple_of: int | None
+        self, batch: Sequence[Item], *, pad_token_id: int, pad_to_multiple_of: int | None
     ) -> dict[str, torch.Tensor]:
-        longest = max(len(item.input_ids) for item in batch)
+        longest = max(len(ids) for ids, _ in batch)
         if pad_to_multiple_of:
-            longest = -(-longest // pad_to_multiple_of) * pad_to_multiple_of
+            longest = (longest + pad_to_multiple_of - 1) // pad_to_multiple_of * pad_to_multiple_of
         input_ids = torch.full((len(batch), longest), pad_token_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for row, item in enumerate(batch):
-            length = len(item.input_ids)
-            input_ids[row, :length] = torch.tensor(item.input_ids, dtype=torch.long)
-            attention_mask[row, :length] = 1
-        labels = torch.tensor([item.label for item in batch], dtype=torch.long)
+        for row, (ids, _) in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            attention_mask[row, : len(ids)] = 1
+        labels = torch.tensor([label for _, label in batch], dtype=torch.long)
         return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 
     def eval_outputs(self, outputs: Any, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

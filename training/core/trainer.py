@@ -13,19 +13,20 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
+from transformers import PreTrainedTokenizerBase
 
 from .batching import LengthBucketBatchSampler
 from .checkpoint import latest_checkpoint, load_checkpoint, read_state, save_checkpoint, sweep_temp_dirs
 from .data import InputFile, label_names, load_examples, split_indices
 from .errors import CheckpointMismatchError, RunStopped
-from .tasks import Encoded, Task, get_task
+from .tasks import Item, Task, TokenizedExamples, get_task
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 StopCheck = Callable[[], bool]
@@ -95,7 +96,9 @@ class TrainResult:
     skipped_records: int
     global_steps: int
     resumed_from_epoch: int  # 0 when started fresh
-    durations: dict[str, float] = field(default_factory=dict)  # load, tokenize, train, eval, checkpoint, save, total
+    durations: dict[str, float] = field(
+        default_factory=dict
+    )  # load (verify+read+tokenize), train, eval, checkpoint, save, total
     output_dir: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +112,41 @@ class _Runtime:
     num_workers: int
     pin_memory: bool
     pad_to_multiple_of: int | None
+
+
+@dataclass
+class _Prepared:
+    """Everything derived from the inputs before the model exists."""
+
+    tokenizer: PreTrainedTokenizerBase
+    labels: list[str]
+    train_set: TokenizedExamples
+    val_set: TokenizedExamples
+    skipped: int
+
+
+@dataclass
+class _State:
+    """What a checkpoint carries forward between epochs (and across a resume)."""
+
+    history: list[EpochMetrics] = field(default_factory=list)
+    start_epoch: int = 0
+    global_step: int = 0
+
+
+class _Stopwatch:
+    """Accumulates wall time per phase into `durations`."""
+
+    def __init__(self) -> None:
+        self.durations: dict[str, float] = {"train": 0.0, "eval": 0.0, "checkpoint": 0.0}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        begun = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.durations[name] = self.durations.get(name, 0.0) + time.perf_counter() - begun
 
 
 def train(
@@ -137,97 +175,64 @@ def train(
       every `progress_every` steps; at the end of each epoch the dict also has "metrics".
     """
     started = time.perf_counter()
-    inputs = [source if isinstance(source, InputFile) else InputFile(*source) for source in inputs]
+    sources = [source if isinstance(source, InputFile) else InputFile(*source) for source in inputs]
     run_dir, output_dir = Path(run_dir), Path(output_dir)
-    durations: dict[str, float] = {"train": 0.0, "eval": 0.0, "checkpoint": 0.0}
+    clock = _Stopwatch()
     task = get_task(config.task)
     runtime = _resolve_runtime(config)
     _check_stop(should_stop)
 
-    phase = time.perf_counter()
-    loaded = load_examples(
-        inputs, text_fields=config.text_fields, label_field=config.label_field, separator=config.text_separator
-    )
-    labels = label_names(loaded.examples)
-    label_ids = {name: index for index, name in enumerate(labels)}
-    tokenizer = task.build_tokenizer(Path(config.base_model_path))
-    durations["load"] = time.perf_counter() - phase
-
-    phase = time.perf_counter()
-    encoded = task.encode(tokenizer, loaded.examples, label_ids, config.max_length)
-    train_index, val_index = split_indices(len(encoded), val_fraction=config.val_fraction, seed=config.seed)
-    train_set = [encoded[index] for index in train_index]
-    val_set = [encoded[index] for index in val_index]
-    durations["tokenize"] = time.perf_counter() - phase
-
+    with clock.phase("load"):
+        data = _prepare_data(config, sources, task)
     torch.manual_seed(config.seed)  # classifier-head init and dropout are reproducible
-    model = task.build_model(Path(config.base_model_path), labels).to(runtime.device)
-    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    model = task.build_model(Path(config.base_model_path), data.labels).to(runtime.device)
     train_sampler = LengthBucketBatchSampler(
-        [len(item.input_ids) for item in train_set],
+        data.train_set.lengths(),
         batch_size=config.batch_size,
         seed=config.seed,
         chunk_batches=config.bucket_chunk_batches,
     )
     val_sampler = LengthBucketBatchSampler(
-        [len(item.input_ids) for item in val_set],
-        batch_size=config.eval_batch_size or 2 * config.batch_size,
-        seed=config.seed,
-        shuffle=False,
+        data.val_set.lengths(), batch_size=config.eval_batch_size or 2 * config.batch_size, seed=0, shuffle=False
     )
-    steps_per_epoch = len(train_sampler)
-    total_steps = steps_per_epoch * config.epochs
+    total_steps = len(train_sampler) * config.epochs
     optimizer = _build_optimizer(model, config, runtime.device)
     scheduler = _linear_warmup_decay(optimizer, total_steps=total_steps, warmup_ratio=config.warmup_ratio)
+    fingerprint = _fingerprint(config, sources, data.labels, len(data.train_set), len(data.val_set))
+    state = _restore_or_start(run_dir, resume, fingerprint, model, optimizer, scheduler, runtime.device)
 
-    fingerprint = _fingerprint(config, inputs, labels, len(train_set), len(val_set))
-    history: list[EpochMetrics] = []
-    start_epoch = 0
-    global_step = 0
-    sweep_temp_dirs(run_dir)
-    checkpoint = latest_checkpoint(run_dir) if resume else None
-    if checkpoint is not None:
-        saved = read_state(checkpoint)
-        if saved.get("fingerprint") != fingerprint:
-            raise CheckpointMismatchError(
-                f"{checkpoint} was written for a different configuration or data; use a fresh run dir or resume=False"
-            )
-        load_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler, device=runtime.device)
-        history = [EpochMetrics(**entry) for entry in saved["history"]]
-        start_epoch = saved["epoch"]
-        global_step = saved["global_step"]
-
+    pad_token_id = data.tokenizer.pad_token_id if data.tokenizer.pad_token_id is not None else 0
     collate = _Collator(task, pad_token_id=pad_token_id, pad_to_multiple_of=runtime.pad_to_multiple_of)
-    train_loader = _loader(train_set, train_sampler, collate, runtime)
-    val_loader = _loader(val_set, val_sampler, collate, runtime)
+    train_loader = _loader(data.train_set, train_sampler, collate, runtime)
+    val_loader = _loader(data.val_set, val_sampler, collate, runtime)
+    resumed_from = state.start_epoch
     samples_this_call = 0
-    for epoch in range(start_epoch, config.epochs):
+    for epoch in range(state.start_epoch, config.epochs):
         if epoch > 0 and between_epochs is not None:
             between_epochs()
         train_sampler.set_epoch(epoch)
-        phase = time.perf_counter()
-        train_loss, global_step, samples = _train_one_epoch(
-            model,
-            train_loader,
-            optimizer,
-            scheduler,
-            runtime,
-            config,
-            epoch=epoch,
-            global_step=global_step,
-            total_steps=total_steps,
-            progress=progress,
-            should_stop=should_stop,
-            run_started=started,
-        )
-        train_seconds = time.perf_counter() - phase
-        durations["train"] += train_seconds
+        with clock.phase("train"):
+            epoch_started = time.perf_counter()
+            train_loss, state.global_step, samples = _train_one_epoch(
+                model,
+                train_loader,
+                optimizer,
+                scheduler,
+                runtime,
+                config,
+                epoch=epoch,
+                global_step=state.global_step,
+                total_steps=total_steps,
+                progress=progress,
+                should_stop=should_stop,
+                run_started=started,
+            )
+            train_seconds = time.perf_counter() - epoch_started
         samples_this_call += samples
-
-        phase = time.perf_counter()
-        val_loss, scores = _evaluate(model, val_loader, task, runtime, num_labels=len(labels))
-        eval_seconds = time.perf_counter() - phase
-        durations["eval"] += eval_seconds
+        with clock.phase("eval"):
+            eval_started = time.perf_counter()
+            val_loss, scores = _evaluate(model, val_loader, task, runtime, num_labels=len(data.labels))
+            eval_seconds = time.perf_counter() - eval_started
         metrics = EpochMetrics(
             epoch=epoch + 1,
             train_loss=train_loss,
@@ -238,55 +243,116 @@ def train(
             eval_seconds=eval_seconds,
             samples_per_sec=samples / train_seconds if train_seconds > 0 else 0.0,
         )
-        history.append(metrics)
-
-        phase = time.perf_counter()
-        save_checkpoint(
-            run_dir,
-            epoch=epoch + 1,
-            model=model,
-            optimizer=optimizer,
-            scheduler=scheduler,
-            state={
-                "global_step": global_step,
-                "history": [asdict(entry) for entry in history],
-                "fingerprint": fingerprint,
-                "label_names": labels,
-            },
-            keep=config.keep_checkpoints,
-        )
-        durations["checkpoint"] += time.perf_counter() - phase
+        state.history.append(metrics)
+        with clock.phase("checkpoint"):
+            _checkpoint(run_dir, epoch + 1, model, optimizer, scheduler, state, fingerprint, data.labels, config)
         if progress is not None:
-            progress(
-                _progress_info(global_step, total_steps, epoch + 1, train_loss, metrics.samples_per_sec, started)
-                | {"metrics": asdict(metrics)}
+            info = _progress_info(
+                state.global_step, total_steps, epoch + 1, train_loss, metrics.samples_per_sec, started
             )
+            progress(info | {"metrics": asdict(metrics)})
 
-    phase = time.perf_counter()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(output_dir), safe_serialization=True)
-    tokenizer.save_pretrained(str(output_dir))
-    durations["save"] = time.perf_counter() - phase
-    durations["total"] = time.perf_counter() - started
+    with clock.phase("save"):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(str(output_dir), safe_serialization=True)
+        data.tokenizer.save_pretrained(str(output_dir))
+    clock.durations["total"] = time.perf_counter() - started
+    return _result(state, data, runtime, clock.durations, samples_this_call, resumed_from, output_dir)
 
-    last = history[-1]
+
+def _prepare_data(config: TrainConfig, sources: Sequence[InputFile], task: Task) -> _Prepared:
+    """Read (hash-verified), label, tokenize once, and split deterministically."""
+    loaded = load_examples(
+        sources, text_fields=config.text_fields, label_field=config.label_field, separator=config.text_separator
+    )
+    labels = label_names(loaded.examples)
+    tokenizer = task.build_tokenizer(Path(config.base_model_path))
+    label_ids = {name: index for index, name in enumerate(labels)}
+    encoded = task.encode(tokenizer, loaded.examples, label_ids, config.max_length)
+    train_index, val_index = split_indices(len(encoded), val_fraction=config.val_fraction, seed=config.seed)
+    return _Prepared(tokenizer, labels, encoded.subset(train_index), encoded.subset(val_index), loaded.skipped)
+
+
+def _restore_or_start(
+    run_dir: Path,
+    resume: bool,
+    fingerprint: str,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    device: torch.device,
+) -> _State:
+    sweep_temp_dirs(run_dir)
+    checkpoint = latest_checkpoint(run_dir) if resume else None
+    if checkpoint is None:
+        return _State()
+    saved = read_state(checkpoint)
+    if saved.get("fingerprint") != fingerprint:
+        raise CheckpointMismatchError(
+            f"{checkpoint} was written for a different configuration or data; use a fresh run dir or resume=False"
+        )
+    load_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler, device=device)
+    return _State(
+        history=[EpochMetrics(**entry) for entry in saved["history"]],
+        start_epoch=saved["epoch"],
+        global_step=saved["global_step"],
+    )
+
+
+def _checkpoint(
+    run_dir: Path,
+    epoch: int,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    state: _State,
+    fingerprint: str,
+    labels: list[str],
+    config: TrainConfig,
+) -> None:
+    save_checkpoint(
+        run_dir,
+        epoch=epoch,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        state={
+            "global_step": state.global_step,
+            "history": [asdict(entry) for entry in state.history],
+            "fingerprint": fingerprint,
+            "label_names": labels,
+        },
+        keep=config.keep_checkpoints,
+    )
+
+
+def _result(
+    state: _State,
+    data: _Prepared,
+    runtime: _Runtime,
+    durations: dict[str, float],
+    samples_this_call: int,
+    resumed_from: int,
+    output_dir: Path,
+) -> TrainResult:
+    last = state.history[-1]
     return TrainResult(
-        history=history,
+        history=state.history,
         final_metrics={
             "train_loss": last.train_loss,
             "val_loss": last.val_loss,
             "accuracy": last.accuracy,
             "macro_f1": last.macro_f1,
         },
-        label_names=labels,
+        label_names=data.labels,
         samples_per_sec=samples_this_call / durations["train"] if durations["train"] > 0 else 0.0,
         device=str(runtime.device),
         precision="bf16-autocast" if runtime.autocast_dtype is not None else "fp32",
-        num_train=len(train_set),
-        num_val=len(val_set),
-        skipped_records=loaded.skipped,
-        global_steps=global_step,
-        resumed_from_epoch=start_epoch,
+        num_train=len(data.train_set),
+        num_val=len(data.val_set),
+        skipped_records=data.skipped,
+        global_steps=state.global_step,
+        resumed_from_epoch=resumed_from,
         durations=durations,
         output_dir=str(output_dir),
     )
@@ -356,16 +422,16 @@ class _Collator:
         self.pad_token_id = pad_token_id
         self.pad_to_multiple_of = pad_to_multiple_of
 
-    def __call__(self, batch: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+    def __call__(self, batch: Sequence[Item]) -> dict[str, torch.Tensor]:
         return self.task.collate(batch, pad_token_id=self.pad_token_id, pad_to_multiple_of=self.pad_to_multiple_of)
 
 
 def _loader(
-    dataset: list[Encoded], sampler: LengthBucketBatchSampler, collate: _Collator, runtime: _Runtime
+    dataset: TokenizedExamples, sampler: LengthBucketBatchSampler, collate: _Collator, runtime: _Runtime
 ) -> DataLoader:
     workers = runtime.num_workers if len(dataset) > 0 else 0
     return DataLoader(
-        dataset,  # type: ignore[arg-type]
+        dataset,
         batch_sampler=sampler,
         collate_fn=collate,
         num_workers=workers,

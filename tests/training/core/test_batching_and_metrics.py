@@ -47,3 +47,19 @@ def test_macro_f1_and_accuracy_match_sklearn() -> None:
     assert accuracy(predictions, targets) == pytest.approx(metrics.accuracy_score(targets, predictions))
     # Labels absent from both targets and predictions do not count (sklearn's behaviour).
     assert macro_f1(torch.tensor([0, 1]), torch.tensor([0, 1]), 10) == pytest.approx(1.0)
+
+
+def test_tokenized_examples_subset_and_collate_pad_dynamically() -> None:
+    from training.core.tasks import TextClassificationTask, TokenizedExamples
+
+    examples = TokenizedExamples.from_lists([[7, 8, 9], [4], [5, 6]], [0, 1, 2])
+    picked = examples.subset([2, 0])
+    assert [(ids.tolist(), label) for ids, label in (picked[0], picked[1])] == [([5, 6], 2), ([7, 8, 9], 0)]
+    assert picked.lengths() == [2, 3] and len(examples.subset([])) == 0
+
+    task = TextClassificationTask()
+    batch = task.collate([picked[0], picked[1]], pad_token_id=0, pad_to_multiple_of=None)
+    assert batch["input_ids"].tolist() == [[5, 6, 0], [7, 8, 9]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 0], [1, 1, 1]]
+    assert batch["labels"].tolist() == [2, 0] and batch["input_ids"].dtype == torch.long
+    assert task.collate([picked[0]], pad_token_id=0, pad_to_multiple_of=8)["input_ids"].shape == (1, 8)
