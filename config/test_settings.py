@@ -15,3 +15,5 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
+# No persistent connections in tests: threads (live server, concurrent writers) must not keep the test DB open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
