@@ -538,7 +538,7 @@ class _RunHooks:
         alive = TrainingRun.objects.filter(pk=self.run_id, state=RunState.RUNNING).update(heartbeat_at=timezone.now())
         return alive == 0
 
-    def between_epochs(self, epoch_index: int) -> None:
+    def between_epochs(self, *_ignored: object) -> None:
         """THE gate again before each further epoch: a revoked or expired agreement stops the run."""
         run = TrainingRun.objects.select_related("base_model").get(pk=self.run_id)
         if run.state != RunState.RUNNING:
@@ -546,7 +546,7 @@ class _RunHooks:
         versions = [i.dataset_version for i in run.inputs.select_related("dataset_version__dataset")]
         gate = check_training_gate(dataset_versions=versions, base_model=run.base_model, purpose=run.purpose)
         if not gate.allowed:
-            reason = _ended_authorisation_reason(run, gate, before_epoch=epoch_index + 1)
+            reason = _ended_authorisation_reason(run, gate, before_epoch=len(self.metrics_history) + 1)
             _cancel_for_authorisation(self.run_id, reason)
             raise core.RunStopped(reason)
 

@@ -116,7 +116,7 @@ def test_requeued_run_resumes_from_its_last_checkpoint(
     def dying_train(config, **kwargs):
         calls.append(kwargs["run_dir"])
         if len(calls) == 1:
-            def between_epochs(epoch_index):
+            def between_epochs(*args):
                 raise WorkerDied()
             return real_train(config, **{**kwargs, "between_epochs": between_epochs})
         return real_train(config, **kwargs)

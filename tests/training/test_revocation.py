@@ -30,10 +30,10 @@ def test_agreement_ending_mid_run_cancels_it_between_epochs_naming_the_agreement
     def train_and_end_agreement_after_first_epoch(config, **kwargs):
         hook = kwargs["between_epochs"]
 
-        def between_epochs(epoch_index):
-            epochs_started.append(epoch_index)
+        def between_epochs(*args):
+            epochs_started.append(len(epochs_started) + 1)
             end_agreement(covered_version.agreement, actor=legal, reason=reason)
-            hook(epoch_index)
+            hook(*args)
 
         return real_train(config, **{**kwargs, "between_epochs": between_epochs})
 
@@ -63,10 +63,10 @@ def test_gate_between_epochs_stops_a_run_even_without_the_signal(
     def train_expiring(config, **kwargs):
         hook = kwargs["between_epochs"]
 
-        def between_epochs(epoch_index):
+        def between_epochs(*args):
             Agreement.objects.filter(pk=covered_version.agreement.pk).update(
                 expires_at=timezone.now() - dt.timedelta(seconds=1))
-            hook(epoch_index)
+            hook(*args)
 
         return real_train(config, **{**kwargs, "between_epochs": between_epochs})
 
