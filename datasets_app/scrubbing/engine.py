@@ -40,7 +40,8 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
-    "STREET_ADDRESS", "PERSON", "LOCATION"))}
+    "STREET_ADDRESS", "LOCATION", "PERSON"))}
+_STRUCTURED_FIRST = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"}
 _STRUCTURED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
 
 
@@ -171,8 +172,9 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Finding]:
 
     The merged span takes the entity of its longest member (ties: highest score).
     """
-    def rank(r) -> tuple:  # deterministic: longest, then highest score, then entity priority
-        return (r.end - r.start, r.score, -_PRIORITY.get(r.entity_type, len(_PRIORITY)))
+    def rank(r) -> tuple:  # deterministic: longest, then a structured entity, then score, then priority
+        priority = _PRIORITY.get(r.entity_type, len(_PRIORITY))
+        return (r.end - r.start, r.entity_type in _STRUCTURED_FIRST, r.score, -priority)
 
     ordered = sorted(results, key=lambda r: (r.start, -r.end, -r.score, _PRIORITY.get(r.entity_type, 99)))
     merged: list[Finding] = []
@@ -210,6 +212,9 @@ class ScrubEngine:
             self.analyzer.registry.get_recognizers(language=config.language, entities=self._entities),
             key=lambda r: r.name)
         self._allow = set(config.allow_list)
+        from .lexicon import get_lexicon
+
+        self._never_names = get_lexicon().never_names
         self._context_only = {
             r.name for r in self._recognizers
             if isinstance(r, PatternRecognizer) and r.context
@@ -245,7 +250,14 @@ class ScrubEngine:
             sure += [r for r in unsure if r.score >= threshold]
         if self._allow:
             sure = [r for r in sure if text[r.start:r.end] not in self._allow]
-        return sure
+        return [r for r in sure if not self._is_vocabulary(r, text)]
+
+    def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
+        """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
+        if result.entity_type not in {"PERSON", "LOCATION"}:
+            return False
+        words = re.findall(r"[^\W\d_]+", text[result.start:result.end].lower())
+        return bool(words) and all(w in self._never_names for w in words)
 
     # -- analysis -----------------------------------------------------------------------
     def analyze(self, texts: Sequence[str]) -> list[list[Finding]]:

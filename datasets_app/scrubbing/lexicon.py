@@ -34,6 +34,12 @@ ticket today tomorrow tuesday update urgent user wednesday week wifi yesterday h
 regards cheers sincerely mr mrs ms miss dr prof sir madam hi hey thx pls asap ok okay
 street road avenue lane drive court way place suite apt apartment unit floor box
 north south east west new old central united states kingdom republic
+tel ph mob fax ext attn re fw fwd bcc ref nr no ping pong login logout signin signup wifi
+email emails app apps api url urls browser cache cookie cookies server servers router modem
+firmware software hardware laptop desktop tablet iphone android ios windows linux mac chrome
+firefox safari edge excel outlook zoom slack teams pdf csv sync backup vpn dns ssl http https
+admin sso otp pin sms ticket tickets invoice invoices refund refunds subscription premium pro
+plus basic gold silver platinum bronze visa mastercard amex paypal stripe ups fedex dhl usps
 """.split()
 
 _STREET_ABBREVIATIONS = """
@@ -50,6 +56,7 @@ class Lexicon:
     street_suffixes: frozenset[str]
     places: frozenset[str]  # lower-cased countries, states and cities
     stop_words: frozenset[str] = frozenset()
+    never_names: frozenset[str] = frozenset(_DOMAIN_WORDS)  # support/tech vocabulary
 
     def is_stop(self, word: str) -> bool:
         return word.lower() in self.stop_words

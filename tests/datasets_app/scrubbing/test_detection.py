@@ -21,6 +21,8 @@ CASES = [
     ("IBAN_CODE", "Refund to GB82 WEST 1234 5698 7654 32 please.", "GB82 WEST 1234 5698 7654 32"),
     ("US_SSN", "SSN 123-45-6789 on file.", "123-45-6789"),
     ("IP_ADDRESS", "Requests came from 192.168.10.20 overnight.", "192.168.10.20"),
+    ("IP_ADDRESS", "The last login was from 10.0.0.7.", "10.0.0.7"),
+    ("PERSON", "Ask for Siobhan or Oluwaseun at the desk.", "Oluwaseun"),
     ("IP_ADDRESS", "Also seen from 2001:db8:85a3::8a2e:370:7334 today.", "2001:db8:85a3::8a2e:370:7334"),
     ("DATE_OF_BIRTH", "Verified caller, DOB: 03/14/1987.", "03/14/1987"),
     ("DATE_OF_BIRTH", "I was born on 14 March 1987 in a small town.", "14 March 1987"),
@@ -89,3 +91,8 @@ def test_long_text_is_chunked_and_fully_scrubbed(config):
     assert "js@example.com" not in out and "7946" not in out and "John" not in out
     assert all(text[f.start:f.end] for f in findings)
     assert out.count("router") == text.count("router")
+
+
+def test_support_vocabulary_is_not_a_name(config):
+    [(out, _)] = scrub_texts(["Tel. 555 123 4567. Ping 8.8.8.8 works."], config=config)
+    assert out.startswith("Tel. <PHONE_NUMBER>") and "Ping <IP_ADDRESS>" in out
