@@ -597,13 +597,12 @@ def training_runs_stop_for_ended_agreement(*, agreement, reason: str, actor=None
     downloads refused. Returns the ids of the runs affected.
     """
     affected = []
-    runs = (
-        TrainingRun.objects.select_for_update()
-        .filter(inputs__agreements=agreement)
-        .filter(state__in=[*ACTIVE_STATES, RunState.SUCCEEDED])
-        .distinct()
+    run_ids = set(
+        TrainingRun.objects.filter(inputs__agreements=agreement, state__in=[*ACTIVE_STATES, RunState.SUCCEEDED])
+        .values_list("pk", flat=True)
     )
-    for run in runs:
+    for run_id in sorted(run_ids):  # one lock per run (PostgreSQL refuses FOR UPDATE with DISTINCT)
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
         if run.state == RunState.SUCCEEDED and run.model_revoked_at:
             continue
         if _still_authorised(run, excluding=agreement):
