@@ -12,7 +12,7 @@ from accounts.models import User
 from datasets_app import services
 from datasets_app.models import Dataset, DatasetVersion
 
-DEMO_TITLE = "Helix customer support tickets"
+DEMO_TITLE = "Customer support tickets"  # the agreements demo step looks it up by this title
 DEMO_ROWS = 240
 
 
