@@ -1,8 +1,7 @@
 """The seam between Django and the scrubbing core: shard plans, shard files and their merge.
 
 Plain Python over local paths (no Django), so the Celery path and `scrub_file` run the very same
-core functions: `scrubbing.scrub_file` on a row range per shard, then `merge_shards` and
-`merge_reports`.
+core functions: `scrubbing.scrub_file` on each shard, then `merge_shards` and `merge_reports`.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from datasets_app.scrubbing import (
     merge_shards,
     scrub_file,
 )
-from datasets_app.scrubbing.fileio import FileInfo, atomic_output
+from datasets_app.scrubbing.fileio import FileInfo, Limits, RowWriter, atomic_output, open_records
 
 __all__ = ["ScrubConfig", "inspect_file", "ShardPlan", "MergedOutput", "config_for", "inspect", "split", "scrub_shard", "merge"]
 
@@ -96,29 +95,16 @@ class ShardPlan:
     def shard_count(self) -> int:
         return max(1, math.ceil(self.row_count / self.shard_rows))
 
-    def bounds(self, index: int) -> tuple[int, int]:
-        return index * self.shard_rows, min(self.row_count, (index + 1) * self.shard_rows)
+    def rows_in(self, index: int) -> int:
+        return min(self.row_count, (index + 1) * self.shard_rows) - index * self.shard_rows
 
 
 def _plan_path(directory: Path) -> Path:
     return directory / "plan.json"
 
 
-def split(*, row_count: int, shard_rows: int, out_dir: Path, fmt: str, text_fields: Sequence[str]) -> ShardPlan:
-    """Plan shards as row ranges of the (already validated, immutable) raw file; each shard task
-    reads its own range, so nothing is copied."""
-    if row_count <= 0:
-        raise ScrubInputError("the file has no data rows to scrub")
-    plan = ShardPlan(row_count=row_count, shard_rows=max(1, shard_rows))
-    with atomic_output(_plan_path(out_dir)) as fh:
-        json.dump({"row_count": plan.row_count, "shard_rows": plan.shard_rows, "format": fmt,
-                   "text_fields": list(text_fields)}, fh)
-    return plan
-
-
-def _load_plan(directory: Path) -> tuple[ShardPlan, dict]:
-    data = json.loads(_plan_path(directory).read_text())
-    return ShardPlan(row_count=data["row_count"], shard_rows=data["shard_rows"]), data
+def shard_input(directory: Path, index: int, fmt: str) -> Path:
+    return directory / f"shard-{index:05d}.input.{fmt}"
 
 
 def shard_output(directory: Path, index: int, fmt: str) -> Path:
@@ -129,12 +115,51 @@ def shard_report(directory: Path, index: int) -> Path:
     return directory / f"shard-{index:05d}.report.json"
 
 
+def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_bytes: int) -> ShardPlan:
+    """One streaming pass over the raw file (decompressing, validating again) that writes each
+    shard's rows to a file of its own, so every shard task reads only its rows, not the file
+    up to them. Each shard file is written to a temp name and moved into place when complete."""
+    shard_rows = max(1, shard_rows)
+    limits = Limits(max_line_bytes=max_line_bytes)
+    row_count = 0
+    with open_records(source, fmt, limits) as records:
+        rows = iter(records.rows)
+        index = 0
+        exhausted = False
+        while not exhausted:
+            written = 0
+            with atomic_output(shard_input(out_dir, index, records.format)) as fh:
+                writer = RowWriter(fh, records.format, records.columns)
+                for row in rows:
+                    writer.write(row)
+                    written += 1
+                    if written == shard_rows:
+                        break
+                else:
+                    exhausted = True
+            if written == 0:
+                shard_input(out_dir, index, records.format).unlink()
+                break
+            row_count += written
+            index += 1
+    if row_count == 0:
+        raise ScrubInputError("the file has no data rows to scrub")
+    plan = ShardPlan(row_count=row_count, shard_rows=shard_rows)
+    with atomic_output(_plan_path(out_dir)) as fh:
+        json.dump({"row_count": plan.row_count, "shard_rows": plan.shard_rows, "format": fmt}, fh)
+    return plan
+
+
+def _load_plan(directory: Path) -> ShardPlan:
+    data = json.loads(_plan_path(directory).read_text())
+    return ShardPlan(row_count=data["row_count"], shard_rows=data["shard_rows"])
+
+
 def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, text_fields: Sequence[str],
-                source: Path, progress: Callable[[int], None] | None = None) -> dict:
-    """Scrub one row range. Output and report are each written to a temp name and moved into
-    place, so a retried shard overwrites a whole file or nothing."""
-    plan, _ = _load_plan(directory)
-    start, end = plan.bounds(index)
+                progress: Callable[[int], None] | None = None) -> dict:
+    """Scrub one shard file with the core's `scrub_file`. Output and report are each written to
+    a temp name and moved into place, so a retried shard overwrites a whole file or nothing."""
+    plan = _load_plan(directory)
     done_so_far = 0
 
     def on_progress(rows_done: int, _total: int) -> None:
@@ -143,9 +168,13 @@ def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, t
             progress(rows_done - done_so_far)
             done_so_far = rows_done
 
-    report = scrub_file(source, shard_output(directory, index, fmt), fmt=fmt,
-                        text_fields=list(text_fields), config=config, start_row=start, end_row=end,
+    report = scrub_file(shard_input(directory, index, fmt), shard_output(directory, index, fmt), fmt=fmt,
+                        text_fields=list(text_fields), config=config, start_row=0, end_row=plan.rows_in(index),
                         progress=on_progress)
+    offset = index * plan.shard_rows  # rows in the report count from the start of the whole file
+    report["start_row"], report["end_row"] = offset, offset + report["rows"]
+    for example in report.get("residual", {}).get("examples", []):
+        example["row"] += offset
     with atomic_output(shard_report(directory, index)) as fh:
         json.dump(report, fh)
     return report
@@ -174,8 +203,6 @@ def merge(directory: Path, *, shard_count: int, fmt: str, sample_rows: int = SAM
 
 def sample_of(path: Path, *, fmt: str, fields: Sequence[str], rows: int) -> list[dict]:
     """The first rows of the scrubbed output, text fields only (never any other raw column)."""
-    from datasets_app.scrubbing.fileio import Limits, open_records
-
     sample: list[dict] = []
     with open_records(path, fmt, Limits()) as records:
         for row in records.rows:

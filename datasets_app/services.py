@@ -291,19 +291,20 @@ def _current(version_id: int, attempt: int) -> DatasetVersion | None:
 
 
 def scrub_prepare(*, version_id: int, attempt: int) -> int:
-    """Split the raw upload into shards of ACCORD_SCRUB_SHARD_ROWS rows. Returns the shard count
-    (0 when the attempt is over: stale, or failed on bad input)."""
+    """Split the raw upload into shard files of ACCORD_SCRUB_SHARD_ROWS rows. Returns the shard
+    count (0 when the attempt is over: stale, or failed on bad input)."""
     version = _current(version_id, attempt)
     if version is None:
         return 0
     try:
-        plan = scrub_runner.split(
-            row_count=version.row_count,
-            shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
-            out_dir=work_dir(version_id, attempt),
-            fmt=version.format,
-            text_fields=version.text_fields,
-        )
+        with local_copy(quarantine(), version.raw_file.name) as source:
+            plan = scrub_runner.split(
+                source,
+                fmt=version.format,
+                shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
+                out_dir=work_dir(version_id, attempt),
+                max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+            )
     except ScrubInputError as exc:
         version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
         return 0
@@ -325,16 +326,14 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
         )
 
     try:
-        with local_copy(quarantine(), version.raw_file.name) as source:
-            scrub_runner.scrub_shard(
-                work_dir(version_id, attempt),
-                shard_index,
-                source=source,
-                config=scrub_config_for(version),
-                fmt=version.format,
-                text_fields=version.text_fields,
-                progress=progress,
-            )
+        scrub_runner.scrub_shard(
+            work_dir(version_id, attempt),
+            shard_index,
+            config=scrub_config_for(version),
+            fmt=version.format,
+            text_fields=version.text_fields,
+            progress=progress,
+        )
     except ScrubInputError as exc:
         version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
         return False

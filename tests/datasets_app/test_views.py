@@ -49,7 +49,7 @@ def test_progress_partial_polls_while_scrubbing(client, contributor, dataset, up
     from datasets_app import services
 
     services.version_scrub_start(version=version, text_fields=["body"], actor=contributor)  # not executed
-    DatasetVersion.objects.filter(pk=version.pk).update(rows_done=1, rows_total=3)
+    DatasetVersion.objects.filter(pk=version.pk).update(rows_done=1, rows_total=3, shard_count=2)
     client.force_login(contributor)
     response = client.get(reverse("datasets:version-progress", args=[version.pk]), HTTP_HX_REQUEST="true")
     html = response.content.decode()
