@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import random
@@ -10,11 +11,10 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Agreement
-from agreements.signals import agreement_ended
+from agreements.services import agreement_expire, agreement_revoke
 from datasets_app.models import DatasetVersion
 from tests.agreements.factories import DatasetFactory, make_agreement
 
@@ -72,21 +72,12 @@ def make_agreement_in_force(*, researcher, legal, versions, uses=("model_trainin
 
 
 def end_agreement(agreement: Agreement, *, actor, reason: str = "revoked") -> Agreement:
-    """Revoke or expire an agreement the way the agreements layer does: the guarded transition,
-    then `agreement_ended` inside the same transaction."""
-    with transaction.atomic():
-        agreement = Agreement.objects.get(pk=agreement.pk)
-        now = timezone.now()
-        if reason == "revoked":
-            agreement.revoke()
-            agreement.revoked_at, agreement.revoked_by = now, actor
-            agreement.revocation_reason = "Contributor withdrew consent"
-        else:
-            agreement.expire()
-            agreement.expired_at = now
-        agreement.save()
-        agreement_ended.send(sender=Agreement, agreement=agreement, reason=reason, actor=actor)
-    return agreement
+    """End an agreement through the agreements services, which send `agreement_ended` inside
+    their transaction. "expired": its end date is moved into the past first (time passing)."""
+    if reason == "revoked":
+        return agreement_revoke(agreement=agreement, reason="Contributor withdrew consent", actor=actor)
+    Agreement.objects.filter(pk=agreement.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    return agreement_expire(agreement=Agreement.objects.get(pk=agreement.pk), actor=None)
 
 
 def tamper(version: DatasetVersion) -> None:
