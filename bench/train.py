@@ -59,6 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--threads", type=int, help="torch CPU threads for both runs (default: torch's choice)")
     parser.add_argument("--first", choices=["accord", "hf_trainer"], default="hf_trainer", help="which runs first")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     return parser.parse_args()
@@ -213,6 +214,8 @@ def main() -> None:
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)  # on a shared, busy CPU box spinning threads distort both runs
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as temp:
         workdir = Path(temp)
         model_dir = resolve_model(args.model, workdir)
