@@ -89,6 +89,16 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
     versions = [run_input.dataset_version for run_input in inputs]
     ledger = attribution_for(versions)
     base = run.base_model
+    # Every contributor from the attribution ledger (the licensing organisation always among them).
+    ledger_by_dataset = {entry["dataset_id"]: entry for entry in ledger.get("datasets", [])}
+    datasets = []
+    for run_input in inputs:
+        entry = _dataset_entry(run_input)
+        contributors = ledger_by_dataset.get(entry["dataset_id"], {}).get("contributors") or []
+        if contributors:
+            entry["contributors"] = contributors
+            entry["contributor"] = ", ".join(dict.fromkeys(c["name"] for c in contributors))
+        datasets.append(entry)
     return {
         "run": {
             "id": run.pk,
@@ -103,7 +113,7 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
             "source": base.source,
             **({"package": base.package_name} if base.package_name else {"path": base.local_path}),
         },
-        "datasets": [_dataset_entry(run_input) for run_input in inputs],
+        "datasets": datasets,
         "scrubber": {str(version.pk): version.scrubber_config for version in versions},
         "code_version": code_version(),
         "effective_license": ledger.get("effective", {}),
