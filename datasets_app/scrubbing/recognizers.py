@@ -221,7 +221,9 @@ class NameListRecognizer(LocalRecognizer):
         lex = self.lexicon
         kinds = set()
         for part in re.split(r"['’\-]", word):
-            if len(part) < 2 or not lex.is_name(part):
+            if len(part) < 2:
+                continue  # "o" in O'Connor, "s" in wei's
+            if not lex.is_name(part):
                 kinds.add(self.NONE)
             elif lex.is_common(part):
                 kinds.add(self.WEAK)
