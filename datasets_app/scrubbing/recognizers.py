@@ -175,6 +175,11 @@ _GREETINGS = {
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
            "sra", "señor", "señora", "monsieur", "madame"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+def _joined(gap: str) -> bool:
+    """Words separated only by spaces/tabs belong to the same name."""
+    return bool(gap) and gap.isspace() and "\n" not in gap
+
+
 _SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
 
 
@@ -270,7 +275,7 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.7
             elif self._triggered(words, gaps, i) and (kind != self.NONE or self._plain_unknown(word)):
                 scores[i] = 0.7
-            elif (kind == self.NOUN and i + 1 < len(words) and gaps[i + 1] == " "
+            elif (kind == self.NOUN and i + 1 < len(words) and _joined(gaps[i + 1])
                   and word.lower() in self.lexicon.first_names
                   and words[i + 1][2].lower() in self.lexicon.last_names
                   and self._kind(words[i + 1][2]) in {self.NOUN, self.STRONG, self.WEAK}):
@@ -290,8 +295,8 @@ class NameListRecognizer(LocalRecognizer):
             for i, (_, _, word) in enumerate(words):
                 if scores[i] or not self._neighbour_is_name_like(word, kinds[i]):
                     continue
-                left = i > 0 and scores[i - 1] and gaps[i] == " "
-                right = i + 1 < len(words) and scores[i + 1] and gaps[i + 1] == " "
+                left = i > 0 and scores[i - 1] and _joined(gaps[i])
+                right = i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1])
                 # "Siobhan or Oluwaseun", "Ana and Tomás": a capitalised unknown coordinated with a name
                 coordinated = (i >= 2 and scores[i - 2] and words[i - 1][2].lower() in {"and", "or", "&"}
                                and self._capitalised(word) and not self.lexicon.is_common(word))
@@ -310,7 +315,7 @@ class NameListRecognizer(LocalRecognizer):
                 i += 1
                 continue
             start_i, best = i, scores[i]
-            while i + 1 < len(words) and scores[i + 1] and gaps[i + 1] == " ":
+            while i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1]):
                 i += 1
                 best = max(best, scores[i])
             results.append(RecognizerResult(
