@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 
 from datasets_app import scrub_runner, services, tasks
 from datasets_app.models import DatasetVersion
