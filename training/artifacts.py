@@ -54,7 +54,7 @@ def agreement_snapshot(agreement) -> dict[str, Any]:
         value = getattr(agreement, name, None)
         if value not in (None, ""):
             snapshot[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    for name in ("approved_by", "requester", "organization"):
+    for name in ("approved_by", "researcher"):
         value = getattr(agreement, name, None)
         if value is not None:
             snapshot[name] = str(value)

