@@ -149,7 +149,9 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         return get_lexicon()
 
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
-        entities, scores = self._get_updated_entities(self._get_entities(doc), self._get_scores_for_entities(doc))
+        ents = list(doc.ents)  # doc.ents walks every token: read it once
+        scores = [self.ner_model_configuration.default_score] * len(ents)
+        entities, scores = self._get_updated_entities(ents, scores)
         return _LazyNlpArtifacts(doc, entities, scores, self, language)
 
 

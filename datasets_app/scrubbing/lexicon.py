@@ -71,8 +71,14 @@ class Lexicon:
         return key in self.first_names or key in self.last_names
 
     def is_common(self, word: str) -> bool:
-        key = word.lower()
-        return any(form in self.common_words for form in _base_forms(key))
+        cache = self.__dict__.setdefault("_common_cache", {})  # words repeat across rows
+        hit = cache.get(word)
+        if hit is None:
+            key = word.lower()
+            hit = any(form in self.common_words for form in _base_forms(key))
+            if len(cache) < 500_000:
+                cache[word] = hit
+        return hit
 
     def is_nounish(self, word: str) -> bool:
         return word.lower() in self.nounish_words

@@ -16,7 +16,7 @@ from .fileio import (Limits, RowWriter, atomic_output, check_text_fields, count_
                      sha256_file)
 from .residual import ResidualTally, find_residuals, mask
 
-ROWS_PER_TASK = 32  # rows sent to a worker at once
+ROWS_PER_TASK = 64  # rows sent to a worker at once
 _ENGINES: dict = {}
 
 
@@ -99,6 +99,21 @@ def _field_getter(fmt: str, columns: Sequence[str], text_fields: Sequence[str]):
     return get, put
 
 
+def _start_pool(config: ScrubConfig, workers: int):
+    """Fork workers from a parent that already holds a built engine (no per-worker model
+    loading, shared pages) when that is safe - a single-threaded parent on a platform with
+    fork; otherwise spawn fresh interpreters that build their own engine."""
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        get_engine(config)
+        ctx = multiprocessing.get_context("fork")
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    return ctx.Pool(workers, initializer=_init_worker, initargs=(config,))
+
+
 class _Results:
     """Runs batches in order on a pool with a bounded number in flight (bounded memory)."""
 
@@ -110,8 +125,7 @@ class _Results:
             # e.g. inside a Celery prefork child, which may not have children: run in-process
             self.workers = 1
         if self.workers > 1:
-            ctx = multiprocessing.get_context("spawn")  # safe with threads in the parent
-            self.pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(config,))
+            self.pool = _start_pool(config, self.workers)
 
     def map(self, jobs: Iterable[tuple[object, list[str]]]) -> Iterator[tuple[object, list]]:
         if self.pool is None:

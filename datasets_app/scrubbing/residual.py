@@ -7,6 +7,7 @@ does not hide itself here.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections import Counter
@@ -52,6 +53,7 @@ def _ip_ok(value: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_person_token(word: str) -> bool:
     lex = get_lexicon()
     parts = word.split("-")
@@ -69,7 +71,10 @@ def mask(value: str) -> str:
 def find_residuals(text: str) -> list[tuple[str, str]]:
     """(entity, matched text) for everything that still looks like PII."""
     text = _TAG.sub(" ", text)
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str]] = [("PERSON", m.group()) for m in _CAP_WORD.finditer(text)
+                                    if _is_person_token(m.group())]
+    if not any(c.isdigit() for c in text):
+        return found + [("EMAIL_ADDRESS", m.group()) for m in _EMAIL.finditer(text)] if "@" in text else found
     found += [("EMAIL_ADDRESS", m.group()) for m in _EMAIL.finditer(text)]
     found += [("US_SSN", m.group()) for m in _SSN.finditer(text)]
     found += [("CREDIT_CARD", m.group()) for m in _CARD.finditer(text) if _luhn_ok(m.group())]
@@ -80,7 +85,6 @@ def find_residuals(text: str) -> list[tuple[str, str]]:
         text = text.replace(value, " ")
     found += [("PHONE_NUMBER", m.group()) for m in _PHONE.finditer(text)
               if 9 <= sum(c.isdigit() for c in m.group()) <= 15]
-    found += [("PERSON", m.group()) for m in _CAP_WORD.finditer(text) if _is_person_token(m.group())]
     return found
 
 
