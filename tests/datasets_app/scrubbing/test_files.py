@@ -122,8 +122,10 @@ def test_failure_midway_leaves_no_output(tmp_path, config, monkeypatch):
         return real(texts, cfg)
 
     monkeypatch.setattr(pipeline, "_scrub_task", flaky)
+    monkeypatch.setattr(pipeline, "ROWS_PER_TASK", 8)  # several batches, so the failure is midway
     with pytest.raises(RuntimeError):
         scrub_file(src, dst, text_fields=["body"], config=config)
+    assert calls["n"] == 2
     assert dst.read_text() == "previous good output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.out.csv"]
 
