@@ -127,3 +127,26 @@ def test_every_state_change_writes_one_audit_event(scrubbed_version, contributor
                    .values_list("action", flat=True))
     assert actions == ["dataset_version.uploaded", "dataset_version.inspected", "dataset_version.scrub_started",
                        "dataset_version.scrubbed"]
+
+
+def test_the_database_refuses_raw_sql_changes_to_an_approved_version(approved):
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE datasets_app_datasetversion SET scrubbed_sha256 = %s WHERE id = %s",
+                           ["0" * 64, approved.pk])
+    with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE datasets_app_datasetversion SET status = 'scrubbed' WHERE id = %s", [approved.pk])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM datasets_app_datasetversion WHERE id = %s", [approved.pk])
+    # Purging the raw file stays possible: those columns are not frozen.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE datasets_app_datasetversion SET raw_purged_at = CURRENT_TIMESTAMP WHERE id = %s",
+                       [approved.pk])
+    fresh = DatasetVersion.objects.get(pk=approved.pk)
+    assert fresh.scrubbed_sha256 == approved.scrubbed_sha256 and fresh.status == Status.APPROVED
+    assert fresh.raw_purged_at is not None
