@@ -45,7 +45,7 @@ from training.models import (
 logger = logging.getLogger(__name__)
 
 PROGRESS_WRITE_SECONDS = 2.0  # live progress is written at most this often
-STOP_POLL_SECONDS = 1.0  # should_stop reads the run's state at most this often
+STOP_POLL_SECONDS = 2.0  # should_stop reads the run's state (and beats) at most this often
 MAX_CHART_POINTS = 400
 
 # Hyperparameter bounds: beyond them a run is a mistake, not a choice.
@@ -297,6 +297,14 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
     gate = check_training_gate(dataset_versions=versions, base_model=run.base_model, purpose=run.purpose)
     if not gate.allowed:
         _deny(run.pk, gate.reasons)
+        return "denied"
+    drifted = [
+        f"{run_input.dataset_version}: its approved sha256 differs from the one recorded at launch"
+        for run_input in run.inputs.select_related("dataset_version__dataset")
+        if run_input.sha256 != run_input.dataset_version.scrubbed_sha256
+    ]
+    if drifted:  # approved versions are frozen; a difference means someone edited the database
+        _deny(run.pk, drifted)
         return "denied"
     _record_worker_coverage(run, gate)
     try:

@@ -121,3 +121,11 @@ def test_version_no_longer_approved_in_storage_is_denied(queued_run, covered_ver
     queued_run.refresh_from_db()
     assert any("missing from storage" in r for r in queued_run.denial_reasons)
     assert trainer_spy == [] and opened_files == []
+
+
+def test_sha256_recorded_at_launch_must_match_the_approved_one(queued_run, trainer_spy, opened_files):
+    queued_run.inputs.update(sha256="0" * 64)
+    assert train_run.apply(args=[queued_run.pk]).get() == "denied"
+    queued_run.refresh_from_db()
+    assert any("differs from the one recorded at launch" in r for r in queued_run.denial_reasons)
+    assert trainer_spy == [] and opened_files == []
