@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dataset_list, name="dataset-list"),
     path("new/", views.dataset_create, name="dataset-create"),
     path("<int:pk>/", views.dataset_detail, name="dataset-detail"),
+    path("<int:pk>/edit/", views.dataset_edit, name="dataset-edit"),
     path("<int:pk>/upload/", views.version_upload, name="version-upload"),
     path("versions/<int:pk>/", views.version_detail, name="version-detail"),
     path("versions/<int:pk>/progress/", views.version_progress, name="version-progress"),

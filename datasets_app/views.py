@@ -67,8 +67,31 @@ def dataset_create(request):
     return render(request, "datasets_app/dataset_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@login_required
+def dataset_edit(request, pk: int):
+    """The steward sets the description, licence, attribution text and use terms."""
+    dataset = _dataset_or_404(request, pk)
+    if not dataset_rules.is_steward(request.user, dataset):
+        raise PermissionDenied("Only the dataset's steward edits it.")
+    initial = {field: getattr(dataset, field) for field in DatasetForm.base_fields}
+    initial["tags"] = ", ".join(dataset.tags)
+    form = DatasetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dataset_update(dataset=dataset, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "datasets_app/dataset_form.html", {"form": form, "dataset": dataset},
+                          status=exc.status)
+        messages.success(request, "Dataset details saved.")
+        return redirect("datasets:dataset-detail", pk=dataset.pk)
+    return render(request, "datasets_app/dataset_form.html", {"form": form, "dataset": dataset},
+                  status=400 if form.errors else 200)
+
+
 def _dataset_context(request, dataset: Dataset, upload_form: UploadForm | None = None) -> dict:
     return {
+        "can_edit": dataset_rules.is_steward(request.user, dataset),
         "dataset": dataset,
         "versions": list(dataset.versions.all()),
         "can_upload": dataset_rules.can_upload_version(request.user, dataset),

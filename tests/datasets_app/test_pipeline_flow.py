@@ -106,3 +106,32 @@ def test_steward_approves_and_the_version_is_frozen(scrubbed_version, contributo
     assert version.status == Status.APPROVED and version.approved_by == contributor
     event = AuditEvent.objects.get(action="dataset_version.approved", target_id=str(version.pk))
     assert event.actor == contributor and event.after["scrubbed_sha256"] == version.scrubbed_sha256
+
+
+def test_every_entity_kind_is_removed_through_a_version(dataset, contributor, upload, scrub):
+    values = {
+        "PERSON": "Mary-Jane O'Connor",
+        "EMAIL_ADDRESS": "mj.oconnor@example.com",
+        "PHONE_NUMBER": "+44 20 7946 0958",
+        "CREDIT_CARD": "4111-1111-1111-1111",
+        "IBAN_CODE": "GB82 WEST 1234 5698 7654 32",
+        "US_SSN": "123-45-6789",
+        "IP_ADDRESS": "2001:db8:85a3::8a2e:370:7334",
+        "DATE_OF_BIRTH": "03/14/1987",
+        "LOCATION": "Berlin",
+        "STREET_ADDRESS": "221B Baker Street",
+    }
+    bodies = [
+        f"Ticket from {values['PERSON']}, email {values['EMAIL_ADDRESS']}, call {values['PHONE_NUMBER']}.",
+        f"Card {values['CREDIT_CARD']} was charged twice; refund to {values['IBAN_CODE']}.",
+        f"SSN {values['US_SSN']} on file, DOB: {values['DATE_OF_BIRTH']}.",
+        f"Logins from {values['IP_ADDRESS']} while the parcel was stuck in {values['LOCATION']}.",
+        f"Ship to {values['STREET_ADDRESS']} by Friday.",
+    ]
+    rows = [{"ticket_id": str(i), "subject": "help", "body": b, "category": "x"} for i, b in enumerate(bodies)]
+    version = scrub(upload(dataset, csv_bytes(rows), "all.csv", contributor), contributor)
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    out = " ".join(r["body"] for r in read_csv(version.scrubbed_file.name))
+    for entity, value in values.items():
+        assert value not in out, (entity, out)
+        assert version.pii_report["by_entity"].get(entity, 0) >= 1, (entity, version.pii_report["by_entity"])

@@ -104,3 +104,22 @@ def test_dashboards_show_dataset_panels(client, contributor, researcher, scrubbe
     assert "Your datasets" in page and str(scrubbed_version) in page
     client.force_login(researcher)
     assert "Dataset catalogue" in client.get(reverse("dashboard")).content.decode()
+
+
+def test_steward_edits_licence_and_terms_others_cannot(client, contributor, make_user, dataset):
+    from accounts.roles import Role
+    from audit.models import AuditEvent
+
+    colleague = make_user(Role.CONTRIBUTOR, organization=contributor.organization)
+    client.force_login(colleague)
+    assert client.get(reverse("datasets:dataset-edit", args=[dataset.pk])).status_code == 403
+    client.force_login(contributor)
+    assert "Edit details" in client.get(reverse("datasets:dataset-detail", args=[dataset.pk])).content.decode()
+    response = client.post(reverse("datasets:dataset-edit", args=[dataset.pk]), {
+        "title": dataset.title, "license": "CC-BY-NC-4.0", "attribution_text": "Test Co.", "tags": "a, B",
+        "use_terms": ["NCU", "PUB"],
+    })
+    assert response.status_code == 302
+    dataset.refresh_from_db()
+    assert (dataset.license, dataset.tags, dataset.use_terms) == ("CC-BY-NC-4.0", ["a", "b"], ["NCU", "PUB"])
+    assert AuditEvent.objects.filter(action="dataset.updated", target_id=str(dataset.pk)).exists()
