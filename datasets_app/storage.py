@@ -136,12 +136,23 @@ def remove_work_dir(version_id: int, attempt: int) -> None:
     shutil.rmtree(Path(settings.QUARANTINE_ROOT) / "work" / f"v{version_id}-a{attempt}", ignore_errors=True)
 
 
-def publish_scrubbed(*, local_path: Path, name: str) -> str:
-    """Copy a finished scrubbed file into storage under a fresh name; returns the stored name.
+class _FinishedFile(File):
+    """A complete local file; a filesystem storage moves it into place instead of copying."""
 
-    The local file was written completely (to a temp name) before this is called, and the
-    version only points at the stored name after this returns, so a crash leaves no
-    half-written file marked as done.
+    def __init__(self, handle, path: Path) -> None:
+        super().__init__(handle)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def publish_scrubbed(*, local_path: Path, name: str) -> str:
+    """Put a finished scrubbed file into storage under a fresh name; returns the stored name.
+
+    The local file was written completely (to a temp name, then renamed) before this is called,
+    and the version only points at the stored name after this returns, so a crash leaves no
+    half-written file marked as done. A filesystem storage moves the file (no second copy).
     """
     with open(local_path, "rb") as handle:
-        return scrubbed_storage().save(name, File(handle))
+        return scrubbed_storage().save(name, _FinishedFile(handle, local_path))

@@ -140,7 +140,8 @@ def _version_context(request, version: DatasetVersion, **forms) -> dict:
         dataset_rules.can_upload_version(user, version)
         and version.inspected_at is not None
         and version.status in (DatasetVersion.Status.UPLOADED, DatasetVersion.Status.FAILED,
-                               DatasetVersion.Status.REJECTED, DatasetVersion.Status.SCRUBBED)
+                               DatasetVersion.Status.REJECTED, DatasetVersion.Status.SCRUBBED,
+                               DatasetVersion.Status.SCRUBBING)
     )
     fields_form = forms.get("fields_form")
     if fields_form is None and can_configure:
