@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +21,13 @@ from agreements.serializers import (
 from config.exceptions import forbidden
 
 
+class CanBrowseCatalogue(BasePermission):
+    message = "The catalogue is for researchers, legal and admins."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(agreement_rules.can_browse_catalogue(request.user))
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -29,10 +37,9 @@ class CatalogueListApi(generics.ListAPIView):
 
     serializer_class = CatalogueDatasetSerializer
     filterset_class = CatalogueFilter
+    permission_classes = [IsAuthenticated, CanBrowseCatalogue]
 
     def get_queryset(self):
-        if not agreement_rules.can_browse_catalogue(self.request.user):
-            raise forbidden("The catalogue is for researchers, legal and admins.")
         return catalogue_datasets().filter(approved_versions__gt=0).order_by("title")
 
 

@@ -37,11 +37,11 @@ class CatalogueFilter(django_filters.FilterSet):
                            | Q(organization__name__icontains=word))
         return qs
 
-    def with_term(self, qs, name, value):
+    def with_term(self, qs, name, value: str):
         # JSON list of codes: match the quoted code, portable across SQLite and PostgreSQL.
         return qs.filter(use_terms__icontains=f'"{value}"')
 
-    def with_status(self, qs, name, value):
+    def with_status(self, qs, name, value: str):
         return qs.filter(versions__status=value).distinct()
 
 
