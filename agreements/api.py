@@ -18,7 +18,6 @@ from agreements.serializers import (
     AcceptInputSerializer, AccessRequestInputSerializer, AgreementSerializer, ApproveInputSerializer,
     CatalogueDatasetSerializer, CommentInputSerializer, EmptySerializer, ReasonInputSerializer,
 )
-from config.exceptions import forbidden
 
 
 class CanBrowseCatalogue(BasePermission):
