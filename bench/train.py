@@ -60,6 +60,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, help="torch CPU threads for both runs (default: torch's choice)")
+    parser.add_argument(
+        "--hf-group-by-length",
+        action="store_true",
+        help="give Trainer its own (non-default) length grouping, to see how much of the gap is padding",
+    )
     parser.add_argument("--first", choices=["accord", "hf_trainer"], default="hf_trainer", help="which runs first")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     return parser.parse_args()
@@ -189,6 +194,7 @@ def run_hf_trainer(
         save_strategy="no",
         report_to=[],
         disable_tqdm=True,
+        **({"train_sampling_strategy": "group_by_length"} if args.hf_group_by_length else {}),
     )
     clock = _TrainWallClock()
     trainer = Trainer(
@@ -203,6 +209,7 @@ def run_hf_trainer(
     samples = len(rows) * args.epochs
     print(
         f"hf_trainer: {len(rows)} train examples x {args.epochs} epochs, bf16={training_args.bf16}, "
+        f"sampling={training_args.train_sampling_strategy}, "
         f"optim={training_args.optim}, train {seconds:.2f}s",
         flush=True,
     )
