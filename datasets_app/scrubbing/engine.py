@@ -14,14 +14,17 @@ from typing import Iterable, List, Sequence
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never fetch at runtime
 
-from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry, RecognizerResult  # noqa: E402
-from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer  # noqa: E402
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine  # noqa: E402
-from presidio_analyzer.predefined_recognizers import (  # noqa: E402
-    CreditCardRecognizer, IbanRecognizer, SpacyRecognizer,
-)
-from presidio_anonymizer.operators import Custom, Replace  # noqa: E402
-from spacy.util import filter_spans  # noqa: E402
+from ._imports import without_optional_ml_stacks  # noqa: E402
+
+with without_optional_ml_stacks():
+    from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry, RecognizerResult  # noqa: E402
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer  # noqa: E402
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine  # noqa: E402
+    from presidio_analyzer.predefined_recognizers import (  # noqa: E402
+        CreditCardRecognizer, IbanRecognizer, SpacyRecognizer,
+    )
+    from presidio_anonymizer.operators import Custom, Replace  # noqa: E402
+    from spacy.util import filter_spans  # noqa: E402
 
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
@@ -255,7 +258,8 @@ def normalise_for_pseudonym(entity: str, value: str) -> str:
 class ScrubEngine:
     def __init__(self, config: ScrubConfig):
         self.config = config
-        self.analyzer = build_analyzer(config)
+        with without_optional_ml_stacks():  # loading also probes torch for a GPU
+            self.analyzer = build_analyzer(config)
         self.nlp_engine = self.analyzer.nlp_engine
         self._replace = Replace()
         self._custom = Custom()

@@ -211,7 +211,10 @@ def get_lexicon() -> Lexicon:
     try:
         path = _cache_path()
     except OSError:
-        return _build_lexicon()
+        from ._imports import without_optional_ml_stacks
+
+        with without_optional_ml_stacks():
+            return _build_lexicon()
     try:
         with open(path, "rb") as fh:
             cached = pickle.load(fh)
@@ -219,7 +222,10 @@ def get_lexicon() -> Lexicon:
             return cached
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         pass
-    lexicon = _build_lexicon()
+    from ._imports import without_optional_ml_stacks
+
+    with without_optional_ml_stacks():  # spaCy (for its word lists) would pull in torch
+        lexicon = _build_lexicon()
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".accord-lexicon-")
         with os.fdopen(fd, "wb") as fh:
