@@ -93,6 +93,14 @@ class _OwningGzipFile(gzip.GzipFile):
                 source.close()
 
 
+def _normalise_format(declared: str | None) -> str | None:
+    """Accept "CSV", "jsonl", "ndjson", "json", "csv.gz", ... as declared by the caller."""
+    if not declared:
+        return None
+    name = declared.strip().lower().removeprefix(".").removesuffix(".gz").removesuffix("+gzip")
+    return "jsonl" if name in ("jsonl", "ndjson", "json") else name
+
+
 def guess_format(path: str | os.PathLike[str], first_byte: bytes) -> str:
     name = Path(path).name.lower().removesuffix(".gz")
     if name.endswith(".csv"):
@@ -107,7 +115,7 @@ def iter_records(source: InputFile) -> Iterator[dict[str, Any]]:
     binary = open_verified(source.path, source.sha256)
     with binary:
         try:
-            fmt = source.format or guess_format(source.path, _first_non_space_byte(binary))
+            fmt = _normalise_format(source.format) or guess_format(source.path, _first_non_space_byte(binary))
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
             try:
                 if fmt == "csv":
