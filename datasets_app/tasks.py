@@ -45,10 +45,17 @@ def scrub_version(version_id: int, attempt: int) -> int:
         _fail(version_id, attempt, exc, "Planning the scrub")
         return 0
     if shard_count:
-        chord(
-            (scrub_shard.si(version_id, attempt, index) for index in range(shard_count)),
-            scrub_finalize.si(version_id, attempt),
-        ).apply_async()
+        try:
+            # A shard killed by its hard time limit or a lost worker never reaches the merge; the
+            # merge's errback (called with the chord's error) turns that into a failed version
+            # instead of one scrubbing forever.
+            chord(
+                (scrub_shard.si(version_id, attempt, index) for index in range(shard_count)),
+                scrub_finalize.si(version_id, attempt).on_error(scrub_abandoned.si(version_id, attempt)),
+            ).apply_async()
+        except Exception as exc:  # e.g. the broker went away between prepare and dispatch
+            _fail(version_id, attempt, exc, "Dispatching the shards")
+            return 0
     return shard_count
 
 
@@ -71,3 +78,12 @@ def scrub_finalize(version_id: int, attempt: int) -> str:
         _fail(version_id, attempt, exc, "Merging the scrubbed shards")
         return "failed"
     return version.status if version else "superseded"
+
+
+@shared_task(name="datasets_app.tasks.scrub_abandoned")
+def scrub_abandoned(version_id: int, attempt: int) -> None:
+    services.version_fail(
+        version_id=version_id, attempt=attempt,
+        reason="A scrub worker was stopped before its shard finished (time limit or lost worker); "
+        "restart the scrub, and ask an operator to add workers or smaller shards if it repeats",
+    )

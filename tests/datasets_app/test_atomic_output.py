@@ -80,3 +80,27 @@ def test_a_stale_attempt_writes_nothing(dataset, contributor, upload, scrub, set
     assert (fresh.status, fresh.text_fields, fresh.scrubbed_sha256) == (Status.SCRUBBED, ["subject", "body"],
                                                                         version.scrubbed_sha256)
     assert len(stored_files(settings.MEDIA_ROOT)) == 1
+
+
+def test_an_abandoned_chord_fails_the_version_with_a_reason(dataset, contributor, upload, settings):
+    version = upload(dataset, csv_bytes(), "t.csv", contributor)
+    services.version_scrub_start(version=version, text_fields=["body"], actor=contributor)  # queued, never run
+    version.refresh_from_db()
+    tasks.scrub_abandoned(version.pk, version.scrub_attempt)
+    version.refresh_from_db()
+    assert version.status == Status.FAILED and "restart the scrub" in version.failure_reason
+    assert not version.scrubbed_file.name and stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_a_broker_failure_at_dispatch_fails_the_version(dataset, contributor, upload, monkeypatch):
+    version = upload(dataset, csv_bytes(), "t.csv", contributor)
+    services.version_scrub_start(version=version, text_fields=["body"], actor=contributor)
+    version.refresh_from_db()
+
+    def broker_down(self, *args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.chord, "apply_async", broker_down)
+    assert tasks.scrub_version(version.pk, version.scrub_attempt) == 0
+    version.refresh_from_db()
+    assert version.status == Status.FAILED and "broker unreachable" in version.failure_reason
