@@ -140,26 +140,38 @@ def _write_big_csv(path: Path, megabytes: int) -> int:
     return rows
 
 
-def memory(args) -> None:
+def measure_one(args) -> None:
+    """Child mode: scrub a prefix of one file and print its peak memory (fresh process)."""
     import resource
+
+    src = Path(args.measure)
+    with RssSampler() as sampler, tempfile.TemporaryDirectory(dir=src.parent) as tmp:
+        # only the prefix is read and scrubbed; the rest of the file is never loaded
+        report = scrub_file(src, Path(tmp) / "out.csv", text_fields=list(TEXT_FIELDS),
+                            config=ScrubConfig(workers=args.workers), end_row=args.rows)
+    self_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"file {src.stat().st_size / 2**20:7.0f} MiB; scrubbed rows [0, {report['rows']}) at "
+          f"{report['timings']['records_per_second']} rec/s; peak self+children: PSS "
+          f"{sampler.peak_pss / 2**20:.0f} MiB, RSS sum {sampler.peak / 2**20:.0f} MiB; getrusage maxrss "
+          f"self {self_max:.0f} MiB, largest child {child_max:.0f} MiB")
+    print(f"PEAK_PSS {sampler.peak_pss}")
+
+
+def memory(args) -> None:
+    import subprocess
 
     peaks = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for mb in (max(args.mb // 4, 1), args.mb):
             src = Path(tmp) / f"big_{mb}.csv"
             rows = _write_big_csv(src, mb)
-            with RssSampler() as sampler:
-                # the prefix is read and scrubbed; the rest of the file is never loaded
-                report = scrub_file(src, Path(tmp) / "out.csv", text_fields=list(TEXT_FIELDS),
-                                    config=ScrubConfig(workers=args.workers), end_row=args.rows)
-            peaks.append(sampler.peak_pss)
-            print(f"file {src.stat().st_size / 2**20:7.0f} MiB, {rows} rows; scrubbed rows [0, {report['rows']}) "
-                  f"at {report['timings']['records_per_second']} rec/s; peak self+children: PSS "
-                  f"{sampler.peak_pss / 2**20:.0f} MiB, RSS sum {sampler.peak / 2**20:.0f} MiB")
+            print(f"wrote {src.name}: {rows} rows")
+            out = subprocess.run([sys.executable, __file__, "--measure", str(src), "--rows", str(args.rows),
+                                  "--workers", str(args.workers)], check=True, capture_output=True, text=True).stdout
+            print(out.splitlines()[0])
+            peaks.append(int(out.split("PEAK_PSS ")[1].split()[0]))
             src.unlink()
-    self_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"getrusage maxrss: self {self_max:.0f} MiB, largest child {child_max:.0f} MiB")
     print(f"peak memory ratio (big/small file): {peaks[1] / peaks[0]:.2f}; peak PSS {max(peaks) / 2**20:.0f} MiB "
           f"({'under' if max(peaks) < 1 << 30 else 'OVER'} 1 GiB)")
 
@@ -173,8 +185,14 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=1024, help="size of the large CSV in memory mode")
     parser.add_argument("--rows", type=int, default=3000, help="rows scrubbed from each file in memory mode")
     parser.add_argument("--tmp", default=None, help="directory for the large files")
+    parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)  # child of --memory
     args = parser.parse_args()
-    memory(args) if args.memory else speed(args)
+    if args.measure:
+        measure_one(args)
+    elif args.memory:
+        memory(args)
+    else:
+        speed(args)
 
 
 if __name__ == "__main__":
