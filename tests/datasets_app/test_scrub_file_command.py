@@ -62,3 +62,16 @@ def test_pseudonym_needs_a_secret(tmp_path):
     source.write_bytes(csv_bytes())
     with pytest.raises(CommandError, match="secret"):
         call_command("scrub_file", str(source), str(tmp_path / "o.csv"), "--operator", "pseudonym", "--secret", "")
+
+
+@pytest.mark.django_db
+def test_command_and_sharded_celery_path_give_the_same_bytes(tmp_path, dataset, contributor, upload, scrub, settings):
+    settings.ACCORD_SCRUB_SHARD_ROWS = 2  # three rows -> two shards, merged
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(csv_bytes())
+    report = run(str(source), str(target), "--text-fields", "subject,body", "--workers", "1")
+    version = scrub(upload(dataset, csv_bytes(), "in.csv", contributor), contributor, text_fields=("subject", "body"))
+    assert version.shard_count == 2
+    assert version.scrubbed_sha256 == report["output_sha256"]
+    assert version.pii_report["by_entity"] == report["by_entity"]
+    assert version.pii_report["residual"]["total"] == report["residual"]["total"]
