@@ -88,7 +88,11 @@ def classify(spdx_id: str) -> Licence:
     if known is not None:
         return known
     name = "Proprietary licence" if (spdx_id or "").startswith("LicenseRef-") else f"Unrecognised licence {spdx_id!r}"
-    return Licence(spdx_id or "LicenseRef-unknown", name, frozenset({LicenceClass.PROPRIETARY}))
+    classes = {LicenceClass.PROPRIETARY}
+    # An unlisted id that says non-commercial (CC-BY-NC-2.0, OpenRAIL-NC...) must still count as such.
+    if any(marker in (spdx_id or "").upper() for marker in ("-NC", "NONCOMMERCIAL", "NON-COMMERCIAL", "RESEARCH-ONLY")):
+        classes.add(LicenceClass.NON_COMMERCIAL)
+    return Licence(spdx_id or "LicenseRef-unknown", name, frozenset(classes))
 
 
 def licence_choices() -> list[tuple[str, str]]:

@@ -12,18 +12,14 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from agreements.licences import classify as classify_licence
 from agreements.models import IntendedUse
 from agreements.selectors import coverage_for
 from datasets_app.models import DatasetVersion, UseTerm
 from training.models import BaseModel, Purpose
 
-# SPDX identifiers (or fragments) whose terms forbid commercial use of the model or data.
-NON_COMMERCIAL_LICENSE_MARKERS = ("-NC", "NONCOMMERCIAL", "NON-COMMERCIAL", "OPENRAIL-NC", "RESEARCH-ONLY")
-
-
 def license_forbids_commercial_use(spdx: str) -> bool:
-    normalized = (spdx or "").upper()
-    return any(marker in normalized for marker in NON_COMMERCIAL_LICENSE_MARKERS)
+    return classify_licence(spdx).non_commercial
 
 
 @dataclass
