@@ -158,7 +158,7 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         return _LazyNlpArtifacts(doc, entities, scores, self, language)
 
 
-NER_WINDOW = 6
+NER_WINDOW = 5
 
 
 def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
