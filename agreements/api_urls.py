@@ -2,10 +2,10 @@ from django.urls import path
 
 from agreements import api
 
-# GET /api/datasets/ is the datasets app's list; the researcher catalogue (filters, PII summary,
-# approved versions only) is /api/catalogue/.
+# GET /api/datasets/ is the researcher catalogue (filters, PII summary, approved versions only);
+# a steward's own datasets, uploads included, are the datasets app's /api/my-datasets/.
 urlpatterns = [
-    path("catalogue/", api.CatalogueListApi.as_view(), name="api-catalogue"),
+    path("datasets/", api.CatalogueListApi.as_view(), name="api-catalogue"),
     path("access-requests/", api.AccessRequestCreateApi.as_view(), name="api-access-request-create"),
     path("agreements/", api.AgreementListApi.as_view(), name="api-agreement-list"),
     path("agreements/<int:pk>/", api.AgreementDetailApi.as_view(), name="api-agreement-detail"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agreements.licences import LicenceClass, classify
+from datasets_app.licenses import LicenceClass, classify
 from agreements.models import DatasetContributor
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from agreements.licences import LicenceClass, classify
+from datasets_app.licenses import LicenceClass, classify
 from agreements.models import IntendedUse
 
 APPROVE, DENY, NEEDS_REVIEW = "approve", "deny", "needs_review"

@@ -14,7 +14,7 @@ from agreements import services
 from agreements.attribution import attribution_for
 from agreements.filters import CatalogueFilter, QueueFilter
 from agreements.forms import AccessRequestForm, ApproveForm, CommentForm, ContributorForm, ReasonForm
-from agreements.licences import classify
+from datasets_app.licenses import classify
 from agreements.models import Agreement, DatasetContributor
 from agreements.selectors import (
     agreement_get_visible, agreement_problems, agreements_visible_to, catalogue_datasets, check_intended_uses,

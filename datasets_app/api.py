@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
 from datasets_app import selectors, services
-from datasets_app.licenses import SPDX_LICENSES
+from datasets_app.licenses import known_spdx_ids
 from datasets_app.models import Dataset, DatasetVersion, UseTerm
 
 
@@ -34,7 +34,7 @@ class DatasetSerializer(serializers.ModelSerializer):
 
 class DatasetCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    license = serializers.CharField(help_text=f"SPDX id, one of {', '.join(SPDX_LICENSES)} or LicenseRef-<name>")
+    license = serializers.CharField(help_text=f"SPDX id, one of {', '.join(known_spdx_ids())} or LicenseRef-<name>")
     description = serializers.CharField(required=False, allow_blank=True, default="")
     attribution_text = serializers.CharField(required=False, allow_blank=True, default="")
     citation = serializers.CharField(required=False, allow_blank=True, default="")
@@ -84,7 +84,9 @@ class DatasetListCreateApi(generics.ListAPIView):
     filterset_class = selectors.DatasetFilter
 
     def get_queryset(self):
-        return selectors.datasets_visible_to(self.request.user).order_by("title")
+        # The caller's own organisation's datasets; the cross-organisation catalogue is GET /api/datasets/.
+        user = self.request.user
+        return selectors.datasets_visible_to(user).filter(organization_id=user.organization_id).order_by("title")
 
     @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
     def post(self, request):

@@ -11,11 +11,9 @@ class DatasetsConfig(AppConfig):
         from datasets_app import selectors
         from datasets_app.demo import seed_support_tickets
 
-        register_nav("Datasets", "datasets:dataset-list", roles=list(Role), order=20)
+        # Contributors manage their datasets here; everyone else browses agreements' catalogue.
+        register_nav("Datasets", "datasets:dataset-list", roles=[Role.CONTRIBUTOR], order=20)
         register_panel("Your datasets", template="datasets_app/panel_contributor.html", roles=[Role.CONTRIBUTOR],
                        context=selectors.contributor_dashboard, order=20)
-        register_panel("Dataset catalogue", template="datasets_app/panel_catalogue.html",
-                       roles=[Role.RESEARCHER, Role.LEGAL, Role.ADMIN], context=selectors.catalogue_dashboard,
-                       order=30)
         register_demo_step("Datasets: synthetic support tickets, uploaded and scrubbed", seed_support_tickets,
                            order=20)

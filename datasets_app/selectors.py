@@ -79,8 +79,3 @@ def contributor_dashboard(user) -> dict:
     }
 
 
-def catalogue_dashboard(user) -> dict:
-    return {
-        "recent": list(versions_visible_to(user).filter(status=Status.APPROVED).order_by("-approved_at")[:5]),
-        "dataset_count": datasets_visible_to(user).count(),
-    }

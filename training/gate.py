@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from agreements.licences import classify as classify_licence
+from datasets_app.licenses import classify as classify_licence
 from agreements.models import IntendedUse
 from agreements.selectors import coverage_for
 from datasets_app.models import DatasetVersion, UseTerm

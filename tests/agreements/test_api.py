@@ -100,16 +100,16 @@ def test_catalogue_lists_requestable_datasets_with_filters(api_client_for, resea
     unfinished = DatasetFactory(title="Not yet scrubbed")
     DatasetVersion.objects.create(dataset=unfinished, number=1, status="scrubbing", created_by=unfinished.steward)
     client = api_client_for(researcher)
-    titles = [d["title"] for d in client.get("/api/catalogue/").json()["results"]]
+    titles = [d["title"] for d in client.get("/api/datasets/").json()["results"]]
     assert titles == ["Clinic notes", "Customer support tickets"]
-    assert [d["title"] for d in client.get("/api/catalogue/?use_term=NCU").json()["results"]] == ["Clinic notes"]
-    assert [d["title"] for d in client.get("/api/catalogue/?license=CC-BY-4.0").json()["results"]] == [
+    assert [d["title"] for d in client.get("/api/datasets/?use_term=NCU").json()["results"]] == ["Clinic notes"]
+    assert [d["title"] for d in client.get("/api/datasets/?license=CC-BY-4.0").json()["results"]] == [
         "Customer support tickets"]
-    first = client.get("/api/catalogue/?q=support").json()["results"][0]
+    first = client.get("/api/datasets/?q=support").json()["results"][0]
     assert first["pii_summary"]["by_entity"] == {"PERSON": 40, "EMAIL_ADDRESS": 12}
     assert first["pii_summary"]["residual_total"] == 1
     assert "rows" not in first and "scrubbed_file" not in first
-    assert api_client_for(contributor).get("/api/catalogue/").status_code == 403
+    assert api_client_for(contributor).get("/api/datasets/").status_code == 403
 
 
 def test_transitions_are_in_the_openapi_schema(api_client_for, auditor):
@@ -122,4 +122,4 @@ def test_transitions_are_in_the_openapi_schema(api_client_for, auditor):
         paths = yaml.safe_load(resp.content)["paths"]
     for action in ("submit", "accept", "countersign", "approve", "return", "reject", "revoke"):
         assert f"/api/agreements/{{id}}/{action}/" in paths
-    assert "/api/access-requests/" in paths and "/api/catalogue/" in paths
+    assert "/api/access-requests/" in paths and "/api/datasets/" in paths

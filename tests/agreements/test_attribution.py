@@ -2,7 +2,7 @@
 import pytest
 
 from agreements.attribution import attribution_for
-from agreements.licences import LicenceClass, classify
+from datasets_app.licenses import LicenceClass, classify
 from tests.agreements.factories import DatasetContributorFactory, make_approved_version
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from agreements.models import Countersignature
 from agreements.selectors import agreement_in_force, agreement_problems, agreements_visible_to, coverage_for
-from tests.agreements.factories import DatasetFactory, make_agreement, make_approved_version
+from tests.agreements.factories import make_agreement, make_approved_version
 
 pytestmark = pytest.mark.django_db
 

@@ -103,7 +103,7 @@ def test_dashboards_show_dataset_panels(client, contributor, researcher, scrubbe
     page = client.get(reverse("dashboard")).content.decode()
     assert "Your datasets" in page and str(scrubbed_version) in page
     client.force_login(researcher)
-    assert "Dataset catalogue" in client.get(reverse("dashboard")).content.decode()
+    assert "Your datasets" not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_steward_edits_licence_and_terms_others_cannot(client, contributor, make_user, dataset):
