@@ -85,6 +85,8 @@ class DatasetListCreateApi(generics.ListAPIView):
 
     def get_queryset(self):
         # The caller's own organisation's datasets; the cross-organisation catalogue is GET /api/datasets/.
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Dataset.objects.none()
         user = self.request.user
         return selectors.datasets_visible_to(user).filter(organization_id=user.organization_id).order_by("title")
 
