@@ -108,9 +108,15 @@ def run_detail(request, pk: int):
 
 @login_required
 def run_progress(request, pk: int):
-    """The htmx fragment polled every 2 s while the run is active."""
+    """The htmx fragment polled every 2 s while the run is active.
+
+    When the run ends it asks htmx to reload the page, so the artifacts and model card appear."""
     _require_admin(request)
-    return render(request, "training/_progress.html", _progress_context(_run(request, pk)))
+    run = _run(request, pk)
+    response = render(request, "training/_progress.html", _progress_context(run))
+    if request.htmx and not run.is_active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
