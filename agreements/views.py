@@ -15,7 +15,7 @@ from agreements.attribution import attribution_for
 from agreements.filters import CatalogueFilter, QueueFilter
 from agreements.forms import AccessRequestForm, ApproveForm, CommentForm, ContributorForm, ReasonForm
 from datasets_app.licenses import classify
-from agreements.models import Agreement, DatasetContributor
+from agreements.models import Agreement, DatasetContributor, IntendedUse
 from agreements.selectors import (
     agreement_get_visible, agreement_problems, agreements_visible_to, catalogue_datasets, check_intended_uses,
     latest_approved_version, overall_decision, pii_summary,
@@ -221,6 +221,7 @@ def agreement_detail(request, pk: int):
     my_sig = next((s for s in signatories if s["organization"].pk == user.organization_id), None)
     context = {
         "agreement": agreement, "req": req, "versions": versions,
+        "intended_use_labels": [dict(IntendedUse.choices).get(u, u) for u in req.intended_uses],
         "version_rows": [{"version": v, "licence": classify(v.dataset.license), "pii": pii_summary(v)} for v in versions],
         "checks": checks, "overall": overall_decision(checks) if checks else None,
         "attribution": attribution_for(versions), "signatories": signatories,
