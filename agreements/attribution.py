@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from datasets_app.licenses import LicenceClass, classify
 from agreements.models import DatasetContributor
+from datasets_app.licenses import LicenceClass, classify
 
 
 def _contributors(dataset) -> list[dict[str, str]]:

@@ -17,14 +17,15 @@ def _licence_choices():
 class CatalogueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     organization = django_filters.ModelChoiceFilter(queryset=Organization.objects.filter(datasets__isnull=False).distinct(),
-                                                    label="Organisation")
-    license = django_filters.ChoiceFilter(choices=_licence_choices, label="Licence")
-    use_term = django_filters.ChoiceFilter(choices=UseTerm.choices, method="with_term", label="Use term")
+                                                    label="Organisation", empty_label="Any")
+    license = django_filters.ChoiceFilter(choices=_licence_choices, label="Licence", empty_label="Any")
+    use_term = django_filters.ChoiceFilter(choices=UseTerm.choices, method="with_term", label="Use term",
+                                           empty_label="Any")
     status = django_filters.ChoiceFilter(
         choices=[(DatasetVersion.Status.APPROVED, "Approved (requestable)"),
                  (DatasetVersion.Status.SCRUBBED, "Scrubbed, awaiting steward"),
                  (DatasetVersion.Status.SCRUBBING, "Scrubbing")],
-        method="with_status", label="Scrub status",
+        method="with_status", label="Scrub status", empty_label="Any",
     )
 
     class Meta:
@@ -52,7 +53,7 @@ class QueueFilter(django_filters.FilterSet):
     )
     organization = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.filter(datasets__isnull=False).distinct(), method="with_org",
-        label="Data organisation",
+        label="Data organisation", empty_label="Any",
     )
     older_than_days = django_filters.NumberFilter(method="older_than", label="Waiting ≥ days", min_value=0)
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from datasets_app.licenses import LicenceClass, classify
 from agreements.models import IntendedUse
+from datasets_app.licenses import LicenceClass, classify
 
 APPROVE, DENY, NEEDS_REVIEW = "approve", "deny", "needs_review"
 

@@ -14,13 +14,19 @@ from agreements import services
 from agreements.attribution import attribution_for
 from agreements.filters import CatalogueFilter, QueueFilter
 from agreements.forms import AccessRequestForm, ApproveForm, CommentForm, ContributorForm, ReasonForm
-from datasets_app.licenses import classify
 from agreements.models import Agreement, DatasetContributor, IntendedUse
 from agreements.selectors import (
-    agreement_get_visible, agreement_problems, agreements_visible_to, catalogue_datasets, check_intended_uses,
-    latest_approved_version, overall_decision, pii_summary,
+    agreement_get_visible,
+    agreement_problems,
+    agreements_visible_to,
+    catalogue_datasets,
+    check_intended_uses,
+    latest_approved_version,
+    overall_decision,
+    pii_summary,
 )
 from config.exceptions import ApplicationError
+from datasets_app.licenses import classify
 from datasets_app.models import Dataset
 
 
@@ -48,7 +54,7 @@ def catalogue(request):
 
 @login_required
 def dataset_detail(request, pk: int):
-    dataset = get_object_or_404(Dataset.objects.select_related("organization", "steward"), pk=pk)
+    dataset = get_object_or_404(catalogue_datasets(), pk=pk)
     is_steward = dataset.steward_id == request.user.pk
     if not (agreement_rules.can_browse_catalogue(request.user) or is_steward):
         raise PermissionDenied

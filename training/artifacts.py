@@ -118,7 +118,13 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
         "code_version": code_version(),
         "effective_license": ledger.get("effective", {}),
         "attribution_ledger": ledger,
-        "training": {"run_id": run.pk, **config.to_dict(), "device": result.device, "precision": result.precision},
+        # base_model_path is this worker's filesystem; the base_model entry above names the model portably.
+        "training": {
+            "run_id": run.pk,
+            **{key: value for key, value in config.to_dict().items() if key != "base_model_path"},
+            "device": result.device,
+            "precision": result.precision,
+        },
         "metrics": result.final_metrics,
         "label_names": result.label_names,
         "artifacts": core.artifact_digests(output_dir),

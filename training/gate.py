@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from datasets_app.licenses import classify as classify_licence
 from agreements.models import IntendedUse
 from agreements.selectors import coverage_for
+from datasets_app.licenses import classify as classify_licence
 from datasets_app.models import DatasetVersion, UseTerm
 from training.models import BaseModel, Purpose
+
 
 def license_forbids_commercial_use(spdx: str) -> bool:
     return classify_licence(spdx).non_commercial
