@@ -8,27 +8,10 @@ import hashlib
 import factory
 from django.utils import timezone
 
-from accounts.roles import Role
 from agreements.models import AccessRequest, Agreement, Countersignature, DatasetContributor
 from agreements.terms import render_terms
 from datasets_app.models import Dataset, DatasetVersion
-from tests.accounts.factories import OrganizationFactory, UserFactory
-
-
-class DatasetFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Dataset
-
-    organization = factory.SubFactory(OrganizationFactory, kind="industry")
-    steward = factory.SubFactory(
-        UserFactory, organization=factory.SelfAttribute("..organization"), roles=[Role.CONTRIBUTOR]
-    )
-    title = factory.Sequence(lambda n: f"Dataset {n}")
-    description = "Synthetic support tickets."
-    license = "CC-BY-4.0"
-    attribution_text = factory.LazyAttribute(lambda d: f"{d.title} by {d.organization.name}")
-    citation = ""
-    use_terms = factory.LazyFunction(lambda: ["GRU"])
+from tests.datasets_app.factories import DatasetFactory
 
 
 def make_approved_version(*, dataset: Dataset | None = None, number: int | None = None, **dataset_kwargs) -> DatasetVersion:

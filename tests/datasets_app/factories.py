@@ -14,7 +14,8 @@ class DatasetFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Support tickets {n}")
     description = "Synthetic support tickets"
     license = "CC-BY-4.0"
-    attribution_text = "Test Company, support tickets"
+    attribution_text = factory.LazyAttribute(lambda d: f"{d.title} by {d.organization.name}")
     tags = factory.LazyFunction(lambda: ["support"])
+    use_terms = factory.LazyFunction(lambda: ["GRU"])
     # One key for the suite keeps pseudonyms comparable; real datasets get a random one.
     pseudonym_secret = "test-pseudonym-secret"
