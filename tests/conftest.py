@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite: people in each role, API clients, a real Celery worker."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -109,6 +111,7 @@ def celery_worker_process(transactional_db, tmp_path):
              "--concurrency", "2", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-n", f"test-{os.getpid()}@%h"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown reaches the pool children too
         )
     try:
         deadline = time.monotonic() + 60
@@ -120,13 +123,21 @@ def celery_worker_process(transactional_db, tmp_path):
         yield proc
     finally:
         app.conf.task_always_eager = previous_eager
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop_process_group(proc)
         app.control.purge()  # nothing a failed test sent may reach a later test's worker
+
+
+def _stop_process_group(proc: subprocess.Popen) -> None:
+    """Warm shutdown, then make sure no pool child outlives the test holding a database session."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.25, message: str = "condition"):
