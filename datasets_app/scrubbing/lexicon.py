@@ -183,7 +183,22 @@ def _faker_places() -> set[str]:
                          "land"):
                 values = _list_attr(klass, attr)
                 places |= {v.lower() for v in values if v[:1].isalpha() and v[:1].isupper() and len(v) >= 3}
-    return places
+    return places | _timezone_cities()
+
+
+def _timezone_cities() -> set[str]:
+    """Real-world cities from the IANA time-zone names ("Europe/London" -> "london").
+
+    faker's English city lists are invented ("Lake Jennifer"); tzdata ships ~400 real ones.
+    """
+    import zoneinfo
+
+    cities = set()
+    for zone in zoneinfo.available_timezones():
+        area, _, city = zone.rpartition("/")
+        if area and area not in {"Etc", "SystemV", "US", "Canada", "Brazil", "Chile", "Mexico"}:
+            cities.add(city.replace("_", " ").lower())
+    return {c for c in cities if len(c) >= 3}
 
 
 def _cache_path() -> Path:

@@ -156,6 +156,8 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
                 r"du|des|dos|da|do|l'|d')\s*)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,2}(?:,?\s*\d{1,4})?", 0.6),
         Pattern("po_box", r"(?i)\bP\.?\s?O\.?\s?Box\s+\d{1,7}\b", 0.6),
         Pattern("uk_postcode", r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", 0.5),
+        # typed in lower case ("leeds ls1 4ap"): the same shape, with the space required
+        Pattern("uk_postcode_any_case", r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s\d[a-z]{2}\b", 0.4),
     ]
     return PatternRecognizer(
         supported_entity="STREET_ADDRESS", name="AccordStreetAddressRecognizer", patterns=patterns,
@@ -171,6 +173,9 @@ _GREETINGS = {
     "customer", "colleague", "manager", "wife", "husband", "son", "daughter", "mother", "father",
     "mom", "dad", "brother", "sister", "friend", "partner", "named", "called", "contact", "from",
     "with", "ask", "asked", "told", "per", "yours", "love", "spoke", "by", "for", "to", "cc'd",
+    # verbs of contacting someone: "emailed sarah", "pinged ahmed"
+    "emailed", "email", "messaged", "pinged", "ping", "contacted", "phoned", "texted", "informed",
+    "notified", "reminded", "thanked", "met", "tell",
 }
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
            "sra", "señor", "señora", "monsieur", "madame"}
@@ -354,6 +359,15 @@ class PlaceRecognizer(LocalRecognizer):
                         hit = n
                         break
             score = 0.9
+            after_lead = i > 0 and words[i - 1][2].lower() in _PLACE_LEADS | {"lives", "live", "moved"} \
+                and text[words[i - 1][1]:words[i][0]] == " "
+            if not hit and after_lead and not words[i][2][:1].isupper():
+                # lower-case place after "in"/"from"/...: gazetteer only, and never an ordinary word
+                for n in (3, 2, 1):
+                    phrase = text[words[i][0]:words[i + n - 1][1]] if i + n <= len(words) else ""
+                    if phrase and phrase.lower() in self.lexicon.places and not self.lexicon.is_common(phrase):
+                        hit, score = n, 0.5
+                        break
             if not hit and i > 0 and words[i - 1][2].lower() in _PLACE_LEADS and words[i][2][:1].isupper() \
                     and text[words[i - 1][1]:words[i][0]] == " " and not self.lexicon.is_common(words[i][2]) \
                     and not self.lexicon.is_nounish(words[i][2]) and len(words[i][2]) >= 3:

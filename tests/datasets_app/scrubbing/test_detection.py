@@ -29,6 +29,9 @@ CASES = [
     ("STREET_ADDRESS", "Ship to 221B Baker Street by Friday.", "221B Baker Street"),
     ("STREET_ADDRESS", "I live at 42 Wallaby Way now.", "42 Wallaby Way"),
     ("LOCATION", "The parcel is stuck in Berlin.", "Berlin"),
+    ("PERSON", "emailed sarah yesterday, no reply", "sarah"),
+    ("STREET_ADDRESS", "send it to leeds ls1 4ap please", "ls1 4ap"),
+    ("LOCATION", "she moved from chicago last year", "chicago"),
 ]
 
 
