@@ -126,11 +126,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Raw uploads live apart from everything else; no URL route serves this folder.
 QUARANTINE_ROOT = env.path("QUARANTINE_ROOT", default=VAR_DIR / "quarantine")
+_FILESYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+_QUARANTINE_BACKEND = env.str("QUARANTINE_STORAGE_BACKEND", default=_FILESYSTEM_STORAGE)
 STORAGES = {
-    "default": {"BACKEND": env.str("DEFAULT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": {"BACKEND": env.str("DEFAULT_STORAGE_BACKEND", default=_FILESYSTEM_STORAGE)},
     "quarantine": {
-        "BACKEND": env.str("QUARANTINE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": {"location": str(QUARANTINE_ROOT)} if "FileSystemStorage" in env.str("QUARANTINE_STORAGE_BACKEND", default="FileSystemStorage") else {},
+        "BACKEND": _QUARANTINE_BACKEND,
+        # A folder of its own on disk; a key prefix of its own in an object store.
+        "OPTIONS": {
+            "location": str(QUARANTINE_ROOT)
+            if _QUARANTINE_BACKEND == _FILESYSTEM_STORAGE
+            else env.str("QUARANTINE_LOCATION", default="quarantine")
+        },
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
