@@ -75,6 +75,30 @@ def api_client_for():
     return make
 
 
+def point_storages_at(settings, root: Path) -> None:
+    """Default and quarantine storage under `root`; call `reset_storages()` when done.
+
+    Django caches storage instances, so the cache is cleared for the new settings to apply.
+    """
+
+    settings.MEDIA_ROOT = root / "media"
+    settings.QUARANTINE_ROOT = root / "quarantine"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(root / "media")}},
+        "quarantine": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                       "OPTIONS": {"location": str(root / "quarantine")}},
+    }
+    reset_storages()
+
+
+def reset_storages() -> None:
+    from django.core.files.storage import storages
+
+    storages._storages = {}
+
+
 def _database_url_for_tests() -> str:
     db = connection.settings_dict
     if connection.vendor == "sqlite":

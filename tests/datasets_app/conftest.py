@@ -10,6 +10,7 @@ import pytest
 
 from datasets_app import services
 from datasets_app.models import DatasetVersion
+from tests.conftest import point_storages_at, reset_storages
 from tests.datasets_app.factories import DatasetFactory
 
 TICKETS = [
@@ -45,21 +46,9 @@ def gz(data: bytes) -> bytes:
 @pytest.fixture(autouse=True)
 def _isolated_storage(settings, tmp_path):
     """Each test gets its own quarantine and media folders."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.QUARANTINE_ROOT = tmp_path / "quarantine"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "media")}},
-        "quarantine": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                       "OPTIONS": {"location": str(tmp_path / "quarantine")}},
-    }
-    from django.core.files.storage import storages
-
-    storages._storages = {}
-    storages.backends  # noqa: B018 - re-read settings.STORAGES
+    point_storages_at(settings, tmp_path)
     yield
-    storages._storages = {}
+    reset_storages()
 
 
 @pytest.fixture

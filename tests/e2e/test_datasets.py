@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from datasets_app.models import DatasetVersion
+from tests.conftest import point_storages_at, reset_storages
 from tests.datasets_app.conftest import TICKETS, csv_bytes
 from tests.e2e.conftest import login
 
@@ -16,20 +17,9 @@ def worker_env(monkeypatch, tmp_path, settings):
         monkeypatch.setenv(name, str(tmp_path / sub))
     monkeypatch.setenv("ACCORD_SCRUB_SHARD_ROWS", "10")
     settings.ACCORD_SCRUB_SHARD_ROWS = 10
-    from django.core.files.storage import storages
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.QUARANTINE_ROOT = tmp_path / "quarantine"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "media")}},
-        "quarantine": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                       "OPTIONS": {"location": str(tmp_path / "quarantine")}},
-    }
-    storages._storages = {}
+    point_storages_at(settings, tmp_path)
     yield
-    storages._storages = {}
+    reset_storages()
 
 
 @pytest.mark.worker
