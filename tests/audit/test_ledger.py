@@ -216,10 +216,8 @@ def test_verify_ledger_task_reports_the_problem(db, contributor):
 
 # --- concurrency ----------------------------------------------------------------------------
 
-@postgres_only
-def test_concurrent_writers_keep_the_chain_linear(transactional_db, contributor):
-    """Many writers at once, each on its own connection: one linear chain, no duplicate seq, verify passes."""
-    writers, per_writer = 12, 5
+def _write_concurrently(writers: int, per_writer: int) -> list[BaseException]:
+    """`writers` threads, each on its own connection, released at once; returns their errors."""
     barrier = threading.Barrier(writers)
     errors: list[BaseException] = []
 
@@ -230,7 +228,7 @@ def test_concurrent_writers_keep_the_chain_linear(transactional_db, contributor)
                 with transaction.atomic():
                     record_event(actor=None, action="concurrent.write", target=("tests.writer", n),
                                  metadata={"writer": n, "i": i})
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
             errors.append(exc)
         finally:
             connections.close_all()
@@ -240,6 +238,14 @@ def test_concurrent_writers_keep_the_chain_linear(transactional_db, contributor)
         t.start()
     for t in threads:
         t.join(timeout=120)
+    return errors
+
+
+@postgres_only
+def test_concurrent_writers_keep_the_chain_linear(transactional_db, contributor):
+    """Many writers at once, each on its own connection: one linear chain, no duplicate seq, verify passes."""
+    writers, per_writer = 12, 5
+    errors = _write_concurrently(writers, per_writer)
 
     assert not errors, errors
     events = list(AuditEvent.objects.order_by("seq"))
@@ -256,27 +262,7 @@ def test_concurrent_writers_keep_the_chain_linear(transactional_db, contributor)
 
 def test_concurrent_writers_on_the_configured_database_keep_the_chain_linear(transactional_db):
     """The same property on whatever database runs the suite (SQLite serialises IMMEDIATE writers)."""
-    writers = 4
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
-
-    def write(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            for i in range(3):
-                with transaction.atomic():
-                    record_event(actor=None, action="concurrent.write", target=("tests.writer", n),
-                                 metadata={"writer": n, "i": i})
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = _write_concurrently(4, 3)
 
     assert not errors, errors
     assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 13))
