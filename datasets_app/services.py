@@ -259,8 +259,7 @@ def resolve_column_roles(
         code = "unknown_field" if any(p.startswith("not a column") for p in problems) else "bad_roles"
         if not any(r["role"] == columns_core.SCRUB for r in given.values()) and len(problems) == 1:
             code = "no_text_fields"
-        message = "; ".join(problems)
-        raise ApplicationError(message[:1].upper() + message[1:] + ".", code=code, reasons=problems)
+        raise ApplicationError("Column roles refused: " + "; ".join(problems) + ".", code=code, reasons=problems)
     roles = {}
     for column in version.columns:
         role = given.get(column) or {"role": columns_core.DROP, "reason": ""}

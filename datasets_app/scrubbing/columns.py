@@ -90,9 +90,12 @@ def _cell_problem(cell: str) -> str | None:
         return "looks like a phone number"
     words = value.split()
     if 2 <= len(words) <= 4 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words):
-        from .residual import _is_person_token  # late: the name lists are large
+        from .lexicon import get_lexicon  # late: the name lists are large
+        from .residual import _is_person_token
 
-        if any(_is_person_token(w) for w in words):
+        lex = get_lexicon()
+        # Every word a known name ("John Smith"), or one that is a name and nothing else ("Maria Garcia").
+        if all(lex.is_name(w) for w in words) or any(_is_person_token(w) for w in words):
             return "looks like a person's name"
     return None
 
