@@ -18,7 +18,7 @@ from accounts.models import User
 from audit.services import record_event
 from config.exceptions import ApplicationError, conflict, forbidden
 from datasets_app import rules as dataset_rules
-from datasets_app import scrub_runner
+from datasets_app import scrub_runner, tasks
 from datasets_app.licenses import normalise_license
 from datasets_app.models import Dataset, DatasetVersion
 from datasets_app.scrubbing.errors import ScrubInputError
@@ -163,14 +163,8 @@ def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) ->
         after={"raw_sha256": stored.sha256, "raw_size": stored.size, "filename": Path(filename).name},
     )
     version_id = version.pk
-    transaction.on_commit(lambda: _enqueue("scrub_inspect_version", version_id))
+    transaction.on_commit(lambda: tasks.scrub_inspect_version.delay(version_id))
     return version
-
-
-def _enqueue(task_name: str, *args) -> None:
-    from datasets_app import tasks
-
-    getattr(tasks, task_name).delay(*args)
 
 
 def version_inspect(*, version_id: int) -> DatasetVersion:
@@ -345,7 +339,7 @@ def version_scrub_start(
     version_id, attempt = version.pk, version.scrub_attempt
     if discarded:
         transaction.on_commit(lambda: delete_scrubbed([discarded]))
-    transaction.on_commit(lambda: _enqueue("scrub_version", version_id, attempt))
+    transaction.on_commit(lambda: tasks.scrub_version.delay(version_id, attempt))
     return version
 
 
@@ -551,6 +545,7 @@ def version_approve(
             f"holds {version.scrubbed_sha256[:12]}…). Read the new report, then approve that one.",
             status=409, code="scrub_changed",
         )
+    _check_released_columns(version)
     override_reason = override_reason.strip()
     if version.residual_count and len(override_reason) < 10:
         raise ApplicationError(
@@ -578,6 +573,26 @@ def version_approve(
     # Only once the approval is committed: a rollback keeps the files as they were.
     transaction.on_commit(lambda: delete_scrubbed(stale))
     return version
+
+
+def _check_released_columns(version: DatasetVersion) -> None:
+    """What approval freezes must agree with itself (G1, G2): the released columns the training gate
+    reads (text_fields, label_field) are the roles the steward set, and those are the roles the
+    reviewed report (and so the file) was made with. A row edited behind the services fails here."""
+    roles = version.column_roles or {}
+    scrub = [c for c in version.columns if roles.get(c, {}).get("role") == columns_core.SCRUB]
+    label = next((c for c in version.columns if roles.get(c, {}).get("role") == columns_core.LABEL), "")
+    reported = {c.get("name"): c.get("role") for c in (version.pii_report or {}).get("columns") or []}
+    problems = []
+    if not roles or set(roles) != set(version.columns):
+        problems.append("not every column has a role")
+    if list(version.text_fields) != scrub or version.label_field != label:
+        problems.append("the scrubbed and label columns differ from the column roles")
+    if reported != {c: r.get("role") for c, r in roles.items()}:
+        problems.append("the column roles differ from those the reviewed scrub was made with")
+    if problems:
+        raise conflict("This version cannot be approved: " + "; ".join(problems) + ". Scrub it again.",
+                       reasons=problems)
 
 
 @transaction.atomic

@@ -116,3 +116,20 @@ def test_another_contributor_cannot_approve_reject_or_purge(scrubbed_version, co
     assert info.value.status == 403
     assert api.post(f"{base}/purge-raw/").status_code == 403
     assert DatasetVersion.objects.get(pk=scrubbed_version.pk).raw_purged_at is None
+
+
+@pytest.mark.parametrize("change", [
+    {"text_fields": ["subject", "body", "ticket_id"]},          # widen what the training gate reads
+    {"label_field": "ticket_id"},                                # another column as the label
+    {"column_roles": {"ticket_id": {"role": "keep", "reason": "edited in the database"},
+                      "subject": {"role": "scrub", "reason": ""}, "body": {"role": "scrub", "reason": ""},
+                      "category": {"role": "label", "reason": ""}}},  # roles no longer what was scrubbed
+])
+def test_released_columns_edited_behind_the_services_cannot_be_approved(scrubbed_version, contributor, change):
+    DatasetVersion.objects.filter(pk=scrubbed_version.pk).update(**change)
+    scrubbed_version.refresh_from_db()
+    with pytest.raises(ApplicationError) as info:
+        services.version_approve(version=scrubbed_version, actor=contributor,
+                                 scrubbed_sha256=scrubbed_version.scrubbed_sha256, override_reason=REASON)
+    assert info.value.status == 409 and "cannot be approved" in info.value.message
+    assert DatasetVersion.objects.get(pk=scrubbed_version.pk).status == Status.SCRUBBED
