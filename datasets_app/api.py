@@ -86,7 +86,7 @@ class ScrubSerializer(serializers.Serializer):
         "keep needs a reason; exactly the scrub columns are scrubbed, one label at most.",
     )
     text_fields = serializers.ListField(child=serializers.CharField(), required=False, default=list,
-                                        help_text="Older form: the scrub columns (every other one but the label is dropped)")
+                                        help_text="Older form: the scrub columns (all others but the label dropped)")
     label_field = serializers.CharField(required=False, allow_blank=True, default="")
     operator = serializers.ChoiceField(choices=DatasetVersion.Operator.choices, default="replace")
     optional_entities = serializers.ListField(

@@ -59,7 +59,8 @@ def test_the_scrubbed_file_holds_only_released_columns(identity_version, contrib
     # The report's column table: every upload column with its role, residual counts for the written ones.
     table = {c["name"]: c for c in version.pii_report["columns"]}
     assert set(table) == set(IDENTITY_FIELDS)
-    assert table["email"]["role"] == "drop" and table["email"]["written"] is False and table["email"]["residual"] is None
+    assert table["email"]["role"] == "drop" and table["email"]["written"] is False
+    assert table["email"]["residual"] is None
     assert table["label"]["written"] and table["label"]["residual"] == 0
     assert version.pii_report["sample"] and all(set(r) == {"subject", "body", "label"}
                                                 for r in version.pii_report["sample"])
@@ -227,3 +228,26 @@ def test_optional_entities_reach_the_scrubber_and_the_report_names_what_is_not_s
     assert "URL" in version.scrubber_config["entities"] and version.optional_entities == ["URL"]
     assert "URL" not in version.pii_report["not_scrubbed"]
     assert {"ORGANIZATION", "NRP", "USERNAME"} <= set(version.pii_report["not_scrubbed"])
+
+
+def test_the_api_takes_column_roles_and_refuses_bad_ones(identity_version, contributor, api_client_for,
+                                                         django_capture_on_commit_callbacks):
+    version, rows = identity_version
+    client = api_client_for(contributor)
+    url = f"/api/dataset-versions/{version.pk}/scrub/"
+    refused = client.post(url, {"column_roles": {"body": {"role": "scrub"}, "email": {"role": "label"}}},
+                          format="json")
+    assert refused.status_code == 400 and "email cannot be the label" in refused.json()["message"]
+    bad_role = client.post(url, {"column_roles": {"body": {"role": "publish"}}}, format="json")
+    assert bad_role.status_code == 400
+    detail = client.get(f"/api/dataset-versions/{version.pk}/").json()
+    assert detail["column_profile"]["email"]["suggested"]["role"] == "drop"
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(url, {"column_roles": {"subject": {"role": "scrub"}, "body": {"role": "scrub"},
+                                                "label": {"role": "label"}}, "optional_entities": ["URL"]},
+                         format="json")
+    assert ok.status_code == 200, ok.json()
+    body = client.get(f"/api/dataset-versions/{version.pk}/").json()
+    assert body["status"] == "scrubbed" and body["column_roles"]["email"]["role"] == "drop"
+    assert body["text_fields"] == ["subject", "body"] and body["label_field"] == "label"
+    assert [v for v in identity_values(rows) if v in str(body)] == []

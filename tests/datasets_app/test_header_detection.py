@@ -43,7 +43,8 @@ def test_a_first_row_that_is_data_is_refused_and_never_stored(dataset, contribut
 
 
 def test_a_real_header_passes_and_only_names_are_audited(dataset, contributor, upload):
-    data = b"customer_name,email,phone,First Name,Order Date\nJohn Smith,j@example.com,+44 20 7946 0958,John,2024-01-01\n"
+    data = (b"customer_name,email,phone,First Name,Order Date\n"
+            b"John Smith,j@example.com,+44 20 7946 0958,John,2024-01-01\n")
     version = upload(dataset, data, "ok.csv", contributor)
     assert version.status == Status.UPLOADED and version.inspected_at
     event = AuditEvent.objects.get(action="dataset_version.inspected", target_id=str(version.pk))
