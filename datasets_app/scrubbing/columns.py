@@ -42,8 +42,9 @@ _IDENTITY_TOKENS = {"email", "mail", "e-mail", "phone", "tel", "telephone", "mob
 _NEVER_LABEL_TOKENS = {"email", "mail", "e-mail", "phone", "tel", "telephone", "mobile", "fax", "ssn", "iban",
                        "passport", "dob", "birth", "birthday", "birthdate", "address", "street", "ip",
                        "username", "login", "surname", "firstname", "lastname", "fullname"}
+# A bare record id (ticket_id) may be kept with a reason; an id of a person (customer_id) may not.
 _NEVER_KEEP_TOKENS = _NEVER_LABEL_TOKENS | {
-    "name", "id", "uuid", "guid", "card", "account", "contact", "person", "patient", "customer", "client",
+    "name", "card", "account", "contact", "person", "patient", "customer", "client",
     "employee", "member", "sender", "recipient", "author", "signature", "user"}
 _LABEL_TOKENS = {"label", "labels", "category", "class", "target", "intent", "topic", "sentiment", "tag",
                  "type", "priority", "outcome", "y"}

@@ -105,7 +105,7 @@ def test_keep_needs_a_reason_and_never_takes_an_identity_column(identity_version
     with pytest.raises(ApplicationError, match="say why it is not personal data"):
         services.version_scrub_start(version=version, actor=contributor,
                                      column_roles={"body": "scrub", "subject": {"role": "keep", "reason": ""}})
-    for column in ("email", "phone", "customer_name"):
+    for column in ("email", "phone", "customer_name", "address"):
         with pytest.raises(ApplicationError, match=f"{column} cannot be kept"):
             services.version_scrub_start(version=version, actor=contributor, column_roles={
                 "body": "scrub", column: {"role": "keep", "reason": "Our customers agreed to this."}})
@@ -251,3 +251,18 @@ def test_the_api_takes_column_roles_and_refuses_bad_ones(identity_version, contr
     assert body["status"] == "scrubbed" and body["column_roles"]["email"]["role"] == "drop"
     assert body["text_fields"] == ["subject", "body"] and body["label_field"] == "label"
     assert [v for v in identity_values(rows) if v in str(body)] == []
+
+
+def test_a_record_id_may_be_kept_with_a_reason_but_a_person_id_may_not(dataset, contributor, upload):
+    rows = [{"ticket_id": f"T-{i}", "customer_id": f"C-{i}", "body": "The printer jams.", "label": "hw"}
+            for i in range(12)]
+    version = upload(dataset, csv_bytes(rows, ["ticket_id", "customer_id", "body", "label"]), "t.csv", contributor)
+    assert services.suggested_roles(version)["ticket_id"]["role"] == "drop"  # never keep by default
+    reason = "Ticket numbers are not personal data."
+    with pytest.raises(ApplicationError, match="customer_id cannot be kept"):
+        services.version_scrub_start(version=version, actor=contributor, column_roles={
+            "body": "scrub", "customer_id": {"role": "keep", "reason": reason}})
+    version = services.version_scrub_start(version=version, actor=contributor, column_roles={
+        "body": "scrub", "label": "label", "ticket_id": {"role": "keep", "reason": reason}})
+    assert version.column_roles["ticket_id"] == {"role": "keep", "reason": reason}
+    assert version.column_roles["customer_id"]["role"] == "drop"
