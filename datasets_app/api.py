@@ -12,6 +12,8 @@ from config.exceptions import ApplicationError
 from datasets_app import selectors, services
 from datasets_app.licenses import known_spdx_ids
 from datasets_app.models import Dataset, DatasetVersion, UseTerm
+from datasets_app.scrub_runner import OPTIONAL_ENTITIES
+from datasets_app.scrubbing.columns import ROLES
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -47,12 +49,15 @@ class DatasetCreateSerializer(serializers.Serializer):
 class VersionSerializer(serializers.ModelSerializer):
     dataset = serializers.PrimaryKeyRelatedField(read_only=True)
     progress = serializers.SerializerMethodField()
+    # G7: sample rows and masked residual examples for the dataset's steward only.
+    pii_report = serializers.SerializerMethodField()
 
     class Meta:
         model = DatasetVersion
         fields = ["id", "dataset", "number", "status", "original_filename", "raw_sha256", "raw_size",
-                  "raw_purged_at", "format", "compressed", "columns", "row_count", "inspected_at", "text_fields",
-                  "label_field", "operator", "scrubbed_sha256", "scrubbed_size", "pii_report", "scrubber_config",
+                  "raw_purged_at", "format", "compressed", "columns", "column_roles", "column_profile",
+                  "row_count", "inspected_at", "text_fields", "label_field", "operator", "optional_entities",
+                  "scrubbed_sha256", "scrubbed_size", "pii_report", "scrubber_config",
                   "residual_count", "residual_override_reason", "rows_done", "rows_total", "shard_count",
                   "progress", "failure_reason", "rejection_reason", "approved_at", "created_at"]
         read_only_fields = fields
@@ -60,18 +65,42 @@ class VersionSerializer(serializers.ModelSerializer):
     def get_progress(self, obj) -> int:
         return obj.progress_percent
 
+    def get_pii_report(self, obj) -> dict:
+        request = self.context.get("request")
+        return selectors.pii_report_for(user=getattr(request, "user", None), version=obj)
+
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (header row) or JSON Lines, optionally gzip-compressed")
 
 
+class ColumnRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[(r, r) for r in ROLES])
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class ScrubSerializer(serializers.Serializer):
-    text_fields = serializers.ListField(child=serializers.CharField(), min_length=1)
+    column_roles = serializers.DictField(
+        child=ColumnRoleSerializer(), required=False,
+        help_text="{column: {role: scrub|label|keep|drop, reason}}; columns left out are dropped. "
+        "keep needs a reason; exactly the scrub columns are scrubbed, one label at most.",
+    )
+    text_fields = serializers.ListField(child=serializers.CharField(), required=False, default=list,
+                                        help_text="Older form: the scrub columns (all others but the label dropped)")
     label_field = serializers.CharField(required=False, allow_blank=True, default="")
     operator = serializers.ChoiceField(choices=DatasetVersion.Operator.choices, default="replace")
+    optional_entities = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(e, e) for e in OPTIONAL_ENTITIES]), required=False, default=list,
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("column_roles") and not attrs.get("text_fields"):
+            raise serializers.ValidationError("Give column_roles (or text_fields): at least one column to scrub.")
+        return attrs
 
 
 class ApproveSerializer(serializers.Serializer):
+    scrubbed_sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text="The sha256 of the scrub you reviewed")
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -123,7 +152,7 @@ class VersionUploadApi(APIView):
         upload = data.validated_data["file"]
         version = services.version_upload(dataset=dataset, file=upload, filename=upload.name, actor=request.user)
         version.refresh_from_db()
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(VersionSerializer(version, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class VersionDetailApi(generics.RetrieveAPIView):
@@ -146,7 +175,7 @@ class _VersionActionApi(APIView):
 
     def respond(self, version: DatasetVersion) -> Response:
         version.refresh_from_db()
-        return Response(VersionSerializer(version).data)
+        return Response(VersionSerializer(version, context={"request": self.request}).data)
 
 
 class VersionScrubApi(_VersionActionApi):

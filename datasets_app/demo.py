@@ -58,11 +58,12 @@ def seed_support_tickets(log: Callable[[str], None]) -> None:
     # Validation and scrubbing are queued for the worker; the demo runs them here so it can
     # approve the result before the server starts. The queued copies find nothing left to do.
     version = services.version_inspect(version_id=version.pk)
+    # The inspection's suggestions (ticket_id dropped, free text scrubbed, category the label) are
+    # what the steward would accept in the browser; the demo accepts them and says what they were.
+    roles = services.suggested_roles(version)
+    log("column roles: " + ", ".join(f"{c}={r['role']}" for c, r in roles.items()))
     with transaction.atomic():
-        version = services.version_scrub_start(
-            version=version, text_fields=["subject", "body", "customer_note"], label_field="category",
-            actor=steward,
-        )
+        version = services.version_scrub_start(version=version, column_roles=roles, actor=steward)
     version = run_scrub_inline(version)
     if version.status != DatasetVersion.Status.SCRUBBED:
         log(f"scrub of {version} ended {version.status}: {version.failure_reason}")
@@ -73,5 +74,5 @@ def seed_support_tickets(log: Callable[[str], None]) -> None:
         # An override needs a person's judgement; the demo leaves it to the steward in the browser.
         log(f"{version} awaits the steward's review (residual hits need a written override)")
         return
-    services.version_approve(version=version, actor=steward)
+    services.version_approve(version=version, scrubbed_sha256=version.scrubbed_sha256, actor=steward)
     log(f"approved {version}")

@@ -4,6 +4,8 @@ from django import forms
 
 from datasets_app.licenses import license_choices
 from datasets_app.models import DatasetVersion, UseTerm
+from datasets_app.scrub_runner import OPTIONAL_ENTITIES
+from datasets_app.scrubbing.columns import DROP, KEEP, LABEL, SCRUB
 
 
 class DatasetForm(forms.Form):
@@ -30,18 +32,60 @@ class UploadForm(forms.Form):
     )
 
 
-class ScrubFieldsForm(forms.Form):
-    text_fields = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label="Text fields to scrub")
-    label_field = forms.ChoiceField(required=False, label="Label field (kept as it is, used for training)")
-    operator = forms.ChoiceField(choices=DatasetVersion.Operator.choices, initial=DatasetVersion.Operator.REPLACE)
+ROLE_CHOICES = [
+    (SCRUB, "scrub — free text; the scrubber runs on it"),
+    (LABEL, "label — kept as it is, the training target"),
+    (KEEP, "keep — not personal data (say why)"),
+    (DROP, "drop — not released"),
+]
 
-    def __init__(self, *args, columns: list[str], **kwargs):
+
+class ColumnRolesForm(forms.Form):
+    """One role (and reason) per column of the upload (G2). Fields are named by position, since
+    column names can hold any character; `column_roles()` maps them back to names."""
+
+    operator = forms.ChoiceField(choices=DatasetVersion.Operator.choices, initial=DatasetVersion.Operator.REPLACE)
+    optional_entities = forms.MultipleChoiceField(
+        choices=[(e, e) for e in OPTIONAL_ENTITIES], required=False, widget=forms.CheckboxSelectMultiple,
+        label="Also scrub these kinds", help_text="Off by default: they replace many ordinary words.",
+    )
+
+    def __init__(self, *args, columns: list[str], roles: dict | None = None, profile: dict | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text_fields"].choices = [(c, c) for c in columns]
-        self.fields["label_field"].choices = [("", "— none —")] + [(c, c) for c in columns]
+        self.columns = list(columns)
+        roles, profile = roles or {}, profile or {}
+        for index, column in enumerate(self.columns):
+            current = roles.get(column) or (profile.get(column) or {}).get("suggested") or {}
+            self.fields[f"role_{index}"] = forms.ChoiceField(
+                choices=ROLE_CHOICES, initial=current.get("role", DROP), label=column,
+                widget=forms.Select(attrs={"data-column": column}),
+            )
+            self.fields[f"reason_{index}"] = forms.CharField(
+                required=False, max_length=500, label=f"Why {column}",
+                initial=current.get("reason", "") if current.get("role") == KEEP else "",
+            )
+
+    def rows(self, profile: dict | None = None) -> list[dict]:
+        """What the template shows per column: name, suggestion, profile hints and its two fields."""
+        profile = profile or {}
+        out = []
+        for index, column in enumerate(self.columns):
+            p = profile.get(column) or {}
+            out.append({"name": column, "suggested": p.get("suggested") or {}, "profile": p,
+                        "role": self[f"role_{index}"], "reason": self[f"reason_{index}"]})
+        return out
+
+    def column_roles(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {column: {"role": data[f"role_{i}"], "reason": data.get(f"reason_{i}", "")}
+                for i, column in enumerate(self.columns)}
 
 
 class ApproveForm(forms.Form):
+    # G3: the approval names the scrub the steward read; another one answers 409.
+    scrubbed_sha256 = forms.RegexField(regex=r"^[0-9a-fA-F]{64}$", widget=forms.HiddenInput,
+                                       error_messages={"required": "Name the scrub you reviewed (its sha256)."})
     override_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Residual override reason",
         help_text="Required when the residual check found PII-like values: say why they are not personal data.",

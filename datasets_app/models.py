@@ -66,7 +66,7 @@ FROZEN_FIELDS: tuple[str, ...] = (
     "dataset_id", "number", "status", "created_by_id", "raw_sha256", "raw_size", "format", "compressed",
     "columns", "row_count", "text_fields", "label_field", "operator", "scrubbed_file", "scrubbed_sha256",
     "scrubbed_size", "pii_report", "scrubber_config", "residual_count", "residual_override_reason",
-    "approved_by_id", "approved_at",
+    "approved_by_id", "approved_at", "column_roles", "column_profile", "optional_entities",
 )
 
 
@@ -122,8 +122,16 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     columns = models.JSONField(default=list, blank=True)
     inspected_at = models.DateTimeField(null=True, blank=True, help_text="When the whole upload was validated")
     row_count = models.PositiveBigIntegerField(default=0)
+    # G2: every column's role as the steward set it, {column: {"role": scrub|label|keep|drop, "reason": ...}}.
+    # text_fields (the scrub columns) and label_field (the label column) are derived from it and
+    # are what the training gate reads as the released columns.
+    column_roles = models.JSONField(default=dict, blank=True)
+    # Counts and ratios per column from the inspection (never a value), with the suggested role.
+    column_profile = models.JSONField(default=dict, blank=True)
     text_fields = models.JSONField(default=list, blank=True)
     label_field = models.CharField(max_length=200, blank=True)
+    # Entity kinds the steward added to the default set (scrubbing.config.OPTIONAL_ENTITIES).
+    optional_entities = models.JSONField(default=list, blank=True)
     operator = models.CharField(max_length=20, choices=Operator.choices, default=Operator.REPLACE)
 
     # The scrubbed output: the only bytes that may reach a GPU.

@@ -36,6 +36,11 @@ can_create_dataset = is_contributor
 can_upload_version = is_contributor & is_member_of_owning_org
 can_manage_dataset = is_contributor & (is_steward | is_member_of_owning_org)
 can_review_version = is_contributor & is_steward
+# G3: only the dataset's steward scrubs (sets column roles), approves, rejects or purges; another
+# contributor of the same organisation may upload but not decide what is released.
+can_scrub_version = can_review_version
+# G7: the steward alone sees scrubbed sample rows (and masked residual examples); others see counts.
+can_see_rows = can_review_version
 # Everybody with a role reads the catalogue (metadata + PII report of approved versions);
 # the owning organisation's contributors also see versions in progress.
 can_view_catalogue = is_contributor | is_researcher | is_legal | is_admin | is_auditor
@@ -46,3 +51,5 @@ rules.add_perm("datasets_app.upload_version", can_upload_version)
 rules.add_perm("datasets_app.change_dataset", can_manage_dataset)
 rules.add_perm("datasets_app.review_version", can_review_version)
 rules.add_perm("datasets_app.view_version", can_view_version)
+rules.add_perm("datasets_app.scrub_version", can_scrub_version)
+rules.add_perm("datasets_app.view_version_rows", can_see_rows)

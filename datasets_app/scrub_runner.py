@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from datasets_app.scrubbing import config as scrub_config_module
 from datasets_app.scrubbing import (
+    DEFAULT_ENTITIES,
     ScrubConfig,
     ScrubInputError,
     inspect_file,
@@ -27,14 +29,28 @@ __all__ = ["ScrubConfig", "inspect_file", "ShardPlan", "MergedOutput", "config_f
 SAMPLE_ROWS = 10
 
 
-def config_for(*, operator: str, pseudonym_secret: str, max_line_bytes: int, workers: int = 1) -> ScrubConfig:
+# Kinds a steward may add to the default set; the scrubbing config names them when it has them.
+OPTIONAL_ENTITIES: tuple[str, ...] = tuple(
+    getattr(scrub_config_module, "OPTIONAL_ENTITIES", ("ORGANIZATION", "NRP", "URL", "USERNAME"))
+)
+
+
+def config_for(*, operator: str, pseudonym_secret: str, max_line_bytes: int, workers: int = 1,
+               optional_entities: Sequence[str] = ()) -> ScrubConfig:
     """A version's scrubber configuration. Inside a Celery worker one process scrubs one shard
     (workers=1: prefork children may not fork); parallelism comes from shards over workers."""
     # The key only matters to the pseudonym operator; leaving it out otherwise lets workers reuse one
     # engine across datasets (an engine is keyed by its whole config).
     secret = pseudonym_secret if operator == "pseudonym" else ""
-    return ScrubConfig(operator=operator, pseudonym_secret=secret, max_line_bytes=max_line_bytes,
-                       workers=workers)
+    extra = [e for e in OPTIONAL_ENTITIES if e in set(optional_entities) and e not in DEFAULT_ENTITIES]
+    return ScrubConfig(entities=(*DEFAULT_ENTITIES, *extra), operator=operator, pseudonym_secret=secret,
+                       max_line_bytes=max_line_bytes, workers=workers)
+
+
+def not_scrubbed(entities: Sequence[str]) -> list[str]:
+    """Kinds the platform knows that this configuration does not look for: the report names them,
+    so the steward knows what the scrubber does not promise."""
+    return [e for e in (*DEFAULT_ENTITIES, *OPTIONAL_ENTITIES) if e not in set(entities)]
 
 
 def format_from_name(name: str) -> str | None:
@@ -76,10 +92,13 @@ def sniff_binary(path: Path) -> None:
                               "export the data as CSV (UTF-8) or JSONL and upload that")
 
 
-def inspect(path: Path, *, original_name: str = "", max_line_bytes: int | None = None) -> FileInfo:
+def inspect(path: Path, *, original_name: str = "", max_line_bytes: int | None = None,
+            profile: bool = False) -> FileInfo:
     if path.exists() and path.stat().st_size:
         sniff_binary(path)
     kwargs = {"max_line_bytes": max_line_bytes} if max_line_bytes else {}
+    if profile:
+        kwargs["profile"] = True
     info = inspect_file(path, fmt=format_from_name(original_name or path.name), **kwargs)
     if info.format == "csv" and not info.columns:
         raise ScrubInputError("the CSV has no columns in its header")
@@ -156,9 +175,10 @@ def _load_plan(directory: Path) -> ShardPlan:
 
 
 def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, text_fields: Sequence[str],
-                progress: Callable[[int], None] | None = None) -> dict:
-    """Scrub one shard file with the core's `scrub_file`. Output and report are each written to
-    a temp name and moved into place, so a retried shard overwrites a whole file or nothing."""
+                keep_fields: Sequence[str] = (), progress: Callable[[int], None] | None = None) -> dict:
+    """`keep_fields`: the label and keep columns, written verbatim; every other column is dropped (G2)."""
+    # Scrub one shard file with the core's `scrub_file`. Output and report are each written to
+    # a temp name and moved into place, so a retried shard overwrites a whole file or nothing.
     plan = _load_plan(directory)
     done_so_far = 0
 
@@ -170,7 +190,7 @@ def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, t
 
     report = scrub_file(shard_input(directory, index, fmt), shard_output(directory, index, fmt), fmt=fmt,
                         text_fields=list(text_fields), config=config, start_row=0, end_row=plan.rows_in(index),
-                        progress=on_progress)
+                        progress=on_progress, keep_fields=list(keep_fields))
     offset = index * plan.shard_rows  # rows in the report count from the start of the whole file
     report["start_row"], report["end_row"] = offset, offset + report["rows"]
     for example in report.get("residual", {}).get("examples", []):
@@ -197,12 +217,18 @@ def merge(directory: Path, *, shard_count: int, fmt: str, sample_rows: int = SAM
     merged_path = directory / f"scrubbed.{fmt}"
     sha256 = merge_shards(outputs, merged_path, fmt=fmt)
     report = merge_reports([json.loads(p.read_text()) for p in reports_paths], output_sha256=sha256)
-    report["sample"] = sample_of(merged_path, fmt=fmt, fields=report.get("fields", []), rows=sample_rows)
+    written = report.get("output_columns") or report.get("fields", [])
+    if fmt == "csv":
+        with open_records(merged_path, fmt, Limits()) as records:
+            header = list(records.columns)
+        if header != list(written):  # G2: the file holds exactly the columns with a written role
+            raise ScrubInputError("the merged file's columns differ from the columns given a role; re-run the scrub")
+    report["sample"] = sample_of(merged_path, fmt=fmt, fields=written, rows=sample_rows)
     return MergedOutput(path=merged_path, sha256=sha256, size=os.path.getsize(merged_path), report=report)
 
 
 def sample_of(path: Path, *, fmt: str, fields: Sequence[str], rows: int) -> list[dict]:
-    """The first rows of the scrubbed output, text fields only (never any other raw column)."""
+    """The first rows of the scrubbed output: its written columns only (dropped ones never reach it)."""
     sample: list[dict] = []
     with open_records(path, fmt, Limits()) as records:
         for row in records.rows:

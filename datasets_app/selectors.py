@@ -47,6 +47,18 @@ def version_get(*, user, pk: int) -> DatasetVersion:
     return versions_visible_to(user).get(pk=pk)
 
 
+def pii_report_for(*, user, version: DatasetVersion) -> dict:
+    """The PII report as this person may read it (G7): the dataset's steward sees the sample of
+    scrubbed rows and the masked residual examples; everybody else sees counts only."""
+    report = dict(version.pii_report or {})
+    if dataset_rules.can_see_rows(user, version):
+        return report
+    report.pop("sample", None)
+    if isinstance(report.get("residual"), dict):
+        report["residual"] = {k: v for k, v in report["residual"].items() if k != "examples"}
+    return report
+
+
 def approved_versions() -> QuerySet[DatasetVersion]:
     """For the layers above (agreements, training): only approved, frozen versions."""
     return DatasetVersion.objects.select_related("dataset").filter(status=Status.APPROVED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -18,16 +18,20 @@ from accounts.models import User
 from audit.services import record_event
 from config.exceptions import ApplicationError, conflict, forbidden
 from datasets_app import rules as dataset_rules
-from datasets_app import scrub_runner
+from datasets_app import scrub_runner, tasks
 from datasets_app.licenses import normalise_license
 from datasets_app.models import Dataset, DatasetVersion
 from datasets_app.scrubbing.errors import ScrubInputError
+from datasets_app.scrubbing import columns as columns_core
 from datasets_app.storage import (
     UploadTooLarge,
+    delete_scrubbed,
     local_copy,
     publish_scrubbed,
     quarantine,
     remove_work_dir,
+    scrubbed_folder,
+    scrubbed_outputs,
     store_raw,
     work_dir,
 )
@@ -159,14 +163,8 @@ def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) ->
         after={"raw_sha256": stored.sha256, "raw_size": stored.size, "filename": Path(filename).name},
     )
     version_id = version.pk
-    transaction.on_commit(lambda: _enqueue("scrub_inspect_version", version_id))
+    transaction.on_commit(lambda: tasks.scrub_inspect_version.delay(version_id))
     return version
-
-
-def _enqueue(task_name: str, *args) -> None:
-    from datasets_app import tasks
-
-    getattr(tasks, task_name).delay(*args)
 
 
 def version_inspect(*, version_id: int) -> DatasetVersion:
@@ -180,7 +178,8 @@ def version_inspect(*, version_id: int) -> DatasetVersion:
     try:
         with local_copy(quarantine(), version.raw_file.name) as path:
             info = scrub_runner.inspect(
-                path, original_name=version.original_filename, max_line_bytes=settings.ACCORD_MAX_LINE_BYTES
+                path, original_name=version.original_filename, max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+                profile=True,
             )
     except ScrubInputError as exc:
         return version_fail(version_id=version_id, attempt=None, reason=str(exc))
@@ -192,7 +191,9 @@ def _record_inspection(*, version_id: int, info) -> DatasetVersion:
     version = DatasetVersion.objects.select_for_update().get(pk=version_id)
     version.format = info.format
     version.compressed = info.compressed
+    # The header check has passed (fileio.header_problem), so these are names, not row values (G8).
     version.columns = list(info.columns)
+    version.column_profile = json.loads(json.dumps(info.profile))
     version.row_count = info.row_count
     version.rows_total = info.row_count
     version.inspected_at = timezone.now()
@@ -208,43 +209,107 @@ def _record_inspection(*, version_id: int, info) -> DatasetVersion:
 
 
 # --- versions: scrubbing --------------------------------------------------------------------
+RoleSpec = Mapping[str, "Mapping[str, str] | str"]
+
+
+def _normalise_roles(column_roles: RoleSpec) -> dict[str, dict[str, str]]:
+    roles: dict[str, dict[str, str]] = {}
+    for column, spec in column_roles.items():
+        if isinstance(spec, str):
+            spec = {"role": spec}
+        if not isinstance(spec, Mapping):
+            raise ApplicationError(f"The role of {column} must be one of {', '.join(columns_core.ROLES)}.",
+                                   code="bad_role")
+        roles[str(column)] = {"role": str(spec.get("role") or "").strip().lower(),
+                              "reason": str(spec.get("reason") or "").strip()[:500]}
+    return roles
+
+
+def resolve_column_roles(
+    version: DatasetVersion, *, column_roles: RoleSpec | None = None, text_fields: Sequence[str] = (),
+    label_field: str = "",
+) -> dict[str, dict[str, str]]:
+    """Every column of the version with a role (G2). Given `column_roles`, columns it leaves out are
+    dropped; given only text fields and a label field (the older form), those are the scrub and
+    label columns and every other column is dropped. Raises with every problem found."""
+    text_fields = [f for f in dict.fromkeys(text_fields) if f]
+    if column_roles is not None:
+        given = _normalise_roles(column_roles)
+        if text_fields or label_field:
+            scrub = [c for c, r in given.items() if r["role"] == columns_core.SCRUB]
+            label = [c for c, r in given.items() if r["role"] == columns_core.LABEL]
+            if (text_fields and set(text_fields) != set(scrub)) or (label_field and [label_field] != label):
+                raise ApplicationError("text_fields and label_field disagree with column_roles; give the roles "
+                                       "in column_roles only.", code="roles_disagree")
+    else:
+        if label_field and label_field in text_fields:
+            raise ApplicationError("The label field cannot also be a text field to scrub.", code="label_is_text")
+        given = {f: {"role": columns_core.SCRUB, "reason": ""} for f in text_fields}
+        if label_field:
+            given[label_field] = {"role": columns_core.LABEL, "reason": ""}
+    profiles = {c: (version.column_profile or {}).get(c, {}) for c in version.columns}
+    problems = columns_core.check_roles(given, profiles)
+    if problems:
+        code = "unknown_field" if any(p.startswith("not a column") for p in problems) else "bad_roles"
+        if not any(r["role"] == columns_core.SCRUB for r in given.values()) and len(problems) == 1:
+            code = "no_text_fields"
+        raise ApplicationError("Column roles refused: " + "; ".join(problems) + ".", code=code, reasons=problems)
+    roles = {}
+    for column in version.columns:
+        role = given.get(column) or {"role": columns_core.DROP, "reason": ""}
+        if role["role"] == columns_core.DROP and not role["reason"]:
+            role = {"role": columns_core.DROP, "reason": "not released (dropped)"}
+        roles[column] = role
+    return roles
+
+
+def suggested_roles(version: DatasetVersion) -> dict[str, dict[str, str]]:
+    """The roles the inspection suggests (never keep), for the form and the demo."""
+    profile = version.column_profile or {}
+    return {c: dict(profile.get(c, {}).get("suggested") or {"role": columns_core.DROP, "reason": ""})
+            for c in version.columns}
+
+
 @transaction.atomic
 def version_scrub_start(
     *,
     version: DatasetVersion,
-    text_fields: Sequence[str],
+    column_roles: RoleSpec | None = None,
+    text_fields: Sequence[str] = (),
     label_field: str = "",
     operator: str = DatasetVersion.Operator.REPLACE,
+    optional_entities: Sequence[str] = (),
     actor: User,
 ) -> DatasetVersion:
-    """The contributor picks the fields; a new scrub attempt is queued."""
-    version = DatasetVersion.objects.select_for_update().get(pk=version.pk)
-    if not dataset_rules.can_upload_version(actor, version):
-        raise forbidden("Only contributors of the dataset's organisation configure its scrubbing.")
+    """The steward gives every column a role (G2); a new scrub attempt is queued. The previous,
+    unapproved output of the version is deleted once this commits, so no earlier file (raw
+    columns and all) outlives the new scrub."""
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not dataset_rules.can_scrub_version(actor, version):
+        raise forbidden("Only the dataset's steward sets its column roles and starts a scrub.")
     if version.is_frozen:
         raise conflict("This version is approved and frozen; upload a new version to scrub differently.")
     if not version.inspected_at:
         raise conflict("The upload is still being validated; pick fields once its columns are known.")
-    text_fields = [f for f in dict.fromkeys(text_fields) if f]
-    if not text_fields:
-        raise ApplicationError("Pick at least one text field to scrub.", code="no_text_fields")
-    missing = [f for f in [*text_fields, label_field] if f and f not in version.columns]
-    if missing:
-        raise ApplicationError(
-            f"Not a column of this file: {', '.join(missing)}. Columns: {', '.join(version.columns)}.",
-            code="unknown_field",
-        )
-    if label_field and label_field in text_fields:
-        raise ApplicationError("The label field cannot also be a text field to scrub.", code="label_is_text")
     if operator not in DatasetVersion.Operator.values:
         raise ApplicationError(f"Unknown operator {operator!r}.", code="unknown_operator")
+    unknown_kinds = sorted(set(optional_entities) - set(scrub_runner.OPTIONAL_ENTITIES))
+    if unknown_kinds:
+        raise ApplicationError(f"Unknown entity kind(s) {', '.join(unknown_kinds)}; optional kinds are "
+                               f"{', '.join(scrub_runner.OPTIONAL_ENTITIES)}.", code="unknown_entity")
+    roles = resolve_column_roles(version, column_roles=column_roles, text_fields=text_fields,
+                                 label_field=label_field)
     before = _version_state(version)
     try:
         version.start_scrub()
     except TransitionNotAllowed as exc:
         raise conflict(f"A version that is {version.get_status_display().lower()} cannot be scrubbed.") from exc
-    version.text_fields = text_fields
-    version.label_field = label_field
+    discarded = version.scrubbed_file.name or ""
+    discarded_sha = version.scrubbed_sha256
+    version.column_roles = roles
+    version.text_fields = [c for c, r in roles.items() if r["role"] == columns_core.SCRUB]
+    version.label_field = next((c for c, r in roles.items() if r["role"] == columns_core.LABEL), "")
+    version.optional_entities = [e for e in scrub_runner.OPTIONAL_ENTITIES if e in set(optional_entities)]
     version.operator = operator
     version.scrub_attempt += 1
     version.rows_done = 0
@@ -266,11 +331,15 @@ def version_scrub_start(
         action="dataset_version.scrub_started",
         target=version,
         before=before,
-        after={"status": version.status, "text_fields": text_fields, "label_field": label_field,
-               "operator": operator, "attempt": version.scrub_attempt},
+        after={"status": version.status, "column_roles": roles, "text_fields": version.text_fields,
+               "label_field": version.label_field, "operator": operator,
+               "optional_entities": version.optional_entities, "attempt": version.scrub_attempt,
+               "discarded_output": {"name": discarded, "sha256": discarded_sha} if discarded else None},
     )
     version_id, attempt = version.pk, version.scrub_attempt
-    transaction.on_commit(lambda: _enqueue("scrub_version", version_id, attempt))
+    if discarded:
+        transaction.on_commit(lambda: delete_scrubbed([discarded]))
+    transaction.on_commit(lambda: tasks.scrub_version.delay(version_id, attempt))
     return version
 
 
@@ -279,7 +348,34 @@ def scrub_config_for(version: DatasetVersion) -> scrub_runner.ScrubConfig:
         operator=version.operator,
         pseudonym_secret=version.dataset.pseudonym_secret,
         max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+        optional_entities=version.optional_entities,
     )
+
+
+def _verbatim_columns(version: DatasetVersion) -> list[str]:
+    """The label and keep columns: written as they are, residual-checked. The rest is dropped."""
+    roles = version.column_roles or {}
+    if not roles:  # a version scrubbed before roles existed: its label only, never every column
+        return [version.label_field] if version.label_field else []
+    return [c for c in version.columns if roles.get(c, {}).get("role") in (columns_core.LABEL, columns_core.KEEP)]
+
+
+def column_table(version: DatasetVersion, report: Mapping) -> list[dict]:
+    """One row per column of the upload: its role, the steward's reason, whether it is in the
+    scrubbed file, its residual hits there and the scrubber's findings (scrub columns)."""
+    residual = (report.get("residual") or {}).get("by_field") or {}
+    findings = report.get("by_field") or {}
+    roles = version.column_roles or {}
+    rows = []
+    for column in version.columns:
+        role = roles.get(column) or {"role": columns_core.DROP, "reason": ""}
+        written = role["role"] in columns_core.WRITTEN_ROLES
+        rows.append({
+            "name": column, "role": role["role"], "reason": role.get("reason", ""), "written": written,
+            "residual": int(residual.get(column, 0)) if written else None,
+            "findings": sum((findings.get(column) or {}).values()) if role["role"] == columns_core.SCRUB else None,
+        })
+    return rows
 
 
 def _current(version_id: int, attempt: int) -> DatasetVersion | None:
@@ -332,6 +428,7 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
             config=scrub_config_for(version),
             fmt=version.format,
             text_fields=version.text_fields,
+            keep_fields=_verbatim_columns(version),
             progress=progress,
         )
     except ScrubInputError as exc:
@@ -351,9 +448,12 @@ def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
     except ScrubInputError as exc:
         return version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
     report = merged.report
-    report["config"] = scrub_config_for(version).as_dict()
+    config = scrub_config_for(version)
+    report["config"] = config.as_dict()
+    report["columns"] = column_table(version, report)
+    report["not_scrubbed"] = scrub_runner.not_scrubbed(config.entities)
     stem = Path(version.raw_file.name).name.split(".")[0] or "dataset"
-    name = f"scrubbed/{version.dataset_id}/v{version.number}-{stem}.{version.format}"
+    name = f"{scrubbed_folder(version.dataset_id, version.number)}/a{attempt}-{stem}.{version.format}"
     stored_name = publish_scrubbed(local_path=merged.path, name=name)
     try:
         version = _record_scrub_result(
@@ -423,13 +523,29 @@ def version_fail(*, version_id: int, attempt: int | None, reason: str) -> Datase
 
 # --- versions: the steward's decision -------------------------------------------------------
 @transaction.atomic
-def version_approve(*, version: DatasetVersion, actor: User, override_reason: str = "") -> DatasetVersion:
-    """Approval freezes the version. Residual hits need a written reason to override them."""
+def version_approve(
+    *, version: DatasetVersion, scrubbed_sha256: str, actor: User, override_reason: str = ""
+) -> DatasetVersion:
+    """Approval freezes the version. It names the scrub output it approves (G3): if the version now
+    holds another output (a re-scrub after the review), it answers 409 and nothing changes.
+    Residual hits need a written reason to override them. Every other scrub output of the version
+    is deleted from storage once the approval commits (G2)."""
     version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
     if not dataset_rules.can_review_version(actor, version):
         raise forbidden("Only the dataset's steward approves its scrubbed versions.")
     if version.status != Status.SCRUBBED:
         raise conflict(f"Only a scrubbed version awaiting review can be approved; this one is {version.status}.")
+    reviewed = (scrubbed_sha256 or "").strip().lower()
+    if not reviewed:
+        raise ApplicationError("Name the scrub you reviewed: give its scrubbed sha256.",
+                               code="scrubbed_sha256_required")
+    if reviewed != version.scrubbed_sha256:
+        raise ApplicationError(
+            f"The scrubbed output changed since it was reviewed (you approve {reviewed[:12]}…, the version now "
+            f"holds {version.scrubbed_sha256[:12]}…). Read the new report, then approve that one.",
+            status=409, code="scrub_changed",
+        )
+    _check_released_columns(version)
     override_reason = override_reason.strip()
     if version.residual_count and len(override_reason) < 10:
         raise ApplicationError(
@@ -444,15 +560,39 @@ def version_approve(*, version: DatasetVersion, actor: User, override_reason: st
     version.approved_at = timezone.now()
     version.residual_override_reason = override_reason if version.residual_count else ""
     version.save()
+    stale = [n for n in scrubbed_outputs(version.dataset_id, version.number) if n != version.scrubbed_file.name]
     record_event(
         actor=actor,
         action="dataset_version.approved",
         target=version,
         before=before,
         after={**_version_state(version), "residual_override_reason": version.residual_override_reason,
-               "scrubber_config": version.scrubber_config},
+               "scrubber_config": version.scrubber_config, "column_roles": version.column_roles,
+               "deleted_outputs": stale},
     )
+    # Only once the approval is committed: a rollback keeps the files as they were.
+    transaction.on_commit(lambda: delete_scrubbed(stale))
     return version
+
+
+def _check_released_columns(version: DatasetVersion) -> None:
+    """What approval freezes must agree with itself (G1, G2): the released columns the training gate
+    reads (text_fields, label_field) are the roles the steward set, and those are the roles the
+    reviewed report (and so the file) was made with. A row edited behind the services fails here."""
+    roles = version.column_roles or {}
+    scrub = [c for c in version.columns if roles.get(c, {}).get("role") == columns_core.SCRUB]
+    label = next((c for c in version.columns if roles.get(c, {}).get("role") == columns_core.LABEL), "")
+    reported = {c.get("name"): c.get("role") for c in (version.pii_report or {}).get("columns") or []}
+    problems = []
+    if not roles or set(roles) != set(version.columns):
+        problems.append("not every column has a role")
+    if list(version.text_fields) != scrub or version.label_field != label:
+        problems.append("the scrubbed and label columns differ from the column roles")
+    if reported != {c: r.get("role") for c, r in roles.items()}:
+        problems.append("the column roles differ from those the reviewed scrub was made with")
+    if problems:
+        raise conflict("This version cannot be approved: " + "; ".join(problems) + ". Scrub it again.",
+                       reasons=problems)
 
 
 @transaction.atomic

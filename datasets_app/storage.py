@@ -156,3 +156,29 @@ def publish_scrubbed(*, local_path: Path, name: str) -> str:
     """
     with open(local_path, "rb") as handle:
         return scrubbed_storage().save(name, _FinishedFile(handle, local_path))
+
+
+def scrubbed_folder(dataset_id: int, number: int) -> str:
+    """Every scrub output of one version lives in a folder of its own (G2: they can be found and
+    removed, so the approved file is the only one of the version left)."""
+    return f"scrubbed/{dataset_id}/v{number}"
+
+
+def scrubbed_outputs(dataset_id: int, number: int) -> list[str]:
+    """Stored scrub outputs of a version (its folder, and the older flat names `v<n>-...`)."""
+    storage = scrubbed_storage()
+    names: list[str] = []
+    for folder, prefix in ((scrubbed_folder(dataset_id, number), ""), (f"scrubbed/{dataset_id}", f"v{number}-")):
+        try:
+            _dirs, files = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError, NotImplementedError):
+            continue
+        names += [f"{folder}/{name}" for name in files if name.startswith(prefix) and not name.startswith(".")]
+    return sorted(names)
+
+
+def delete_scrubbed(names: list[str]) -> None:
+    storage = scrubbed_storage()
+    for name in names:
+        if name:
+            storage.delete(name)

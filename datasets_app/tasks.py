@@ -1,4 +1,5 @@
-"""Thin Celery tasks: take ids, call one service. All are named scrub_* and so run on the
+"""Thin Celery tasks: take ids, call one service (imported inside each task: services import
+these tasks to enqueue them on commit). All are named scrub_* and so run on the
 `scrub` queue (CELERY_TASK_ROUTES). A scrub is a chord: one task per shard, in parallel over as
 many workers as are running, then one task that merges them in row order."""
 from __future__ import annotations
@@ -8,8 +9,6 @@ import logging
 from celery import chord, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from datasets_app import services
-
 logger = logging.getLogger(__name__)
 
 # A shard of ACCORD_SCRUB_SHARD_ROWS rows takes seconds to minutes; the limits bound a stuck one.
@@ -18,6 +17,8 @@ SHARD_HARD_LIMIT = 25 * 60
 
 
 def _fail(version_id: int, attempt: int | None, exc: BaseException, what: str) -> None:
+    from datasets_app import services  # inside: services import this module
+
     logger.exception("scrub %s of version %s failed", what, version_id)
     reason = (
         f"{what} ran out of time; re-run the scrub or ask an operator to add workers"
@@ -30,6 +31,8 @@ def _fail(version_id: int, attempt: int | None, exc: BaseException, what: str) -
 @shared_task(name="datasets_app.tasks.scrub_inspect_version", acks_late=True,
              soft_time_limit=SHARD_SOFT_LIMIT, time_limit=SHARD_HARD_LIMIT)
 def scrub_inspect_version(version_id: int) -> str:
+    from datasets_app import services  # inside: services import this module
+
     try:
         return services.version_inspect(version_id=version_id).status
     except Exception as exc:  # a person needs a failed state with a reason, not a stuck upload
@@ -39,6 +42,8 @@ def scrub_inspect_version(version_id: int) -> str:
 
 @shared_task(name="datasets_app.tasks.scrub_version", acks_late=True)
 def scrub_version(version_id: int, attempt: int) -> int:
+    from datasets_app import services  # inside: services import this module
+
     try:
         shard_count = services.scrub_prepare(version_id=version_id, attempt=attempt)
     except Exception as exc:
@@ -62,6 +67,8 @@ def scrub_version(version_id: int, attempt: int) -> int:
 @shared_task(name="datasets_app.tasks.scrub_shard", acks_late=True,
              soft_time_limit=SHARD_SOFT_LIMIT, time_limit=SHARD_HARD_LIMIT)
 def scrub_shard(version_id: int, attempt: int, shard_index: int) -> bool:
+    from datasets_app import services  # inside: services import this module
+
     try:
         return services.scrub_shard(version_id=version_id, attempt=attempt, shard_index=shard_index)
     except Exception as exc:
@@ -72,6 +79,8 @@ def scrub_shard(version_id: int, attempt: int, shard_index: int) -> bool:
 @shared_task(name="datasets_app.tasks.scrub_finalize", acks_late=True,
              soft_time_limit=SHARD_SOFT_LIMIT, time_limit=SHARD_HARD_LIMIT)
 def scrub_finalize(version_id: int, attempt: int) -> str:
+    from datasets_app import services  # inside: services import this module
+
     try:
         version = services.scrub_finalize(version_id=version_id, attempt=attempt)
     except Exception as exc:
@@ -82,6 +91,8 @@ def scrub_finalize(version_id: int, attempt: int) -> str:
 
 @shared_task(name="datasets_app.tasks.scrub_abandoned")
 def scrub_abandoned(version_id: int, attempt: int) -> None:
+    from datasets_app import services  # inside: services import this module
+
     services.version_fail(
         version_id=version_id, attempt=attempt,
         reason="A scrub worker was stopped before its shard finished (time limit or lost worker); "

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from config.exceptions import ApplicationError
 from datasets_app import rules as dataset_rules
 from datasets_app import selectors, services
-from datasets_app.forms import ApproveForm, DatasetForm, RejectForm, ScrubFieldsForm, UploadForm
+from datasets_app.forms import ApproveForm, ColumnRolesForm, DatasetForm, RejectForm, UploadForm
 from datasets_app.models import Dataset, DatasetVersion
 
 
@@ -137,31 +137,36 @@ def _version_context(request, version: DatasetVersion, **forms) -> dict:
     user = request.user
     is_reviewer = dataset_rules.can_review_version(user, version)
     can_configure = (
-        dataset_rules.can_upload_version(user, version)
+        dataset_rules.can_scrub_version(user, version)
         and version.inspected_at is not None
         and version.status in (DatasetVersion.Status.UPLOADED, DatasetVersion.Status.FAILED,
                                DatasetVersion.Status.REJECTED, DatasetVersion.Status.SCRUBBED,
                                DatasetVersion.Status.SCRUBBING)
     )
+    profile = version.column_profile or {}
     fields_form = forms.get("fields_form")
     if fields_form is None and can_configure:
-        fields_form = ScrubFieldsForm(columns=version.columns, initial={
-            "text_fields": version.text_fields, "label_field": version.label_field, "operator": version.operator,
-        })
-    report = version.pii_report or {}
+        fields_form = ColumnRolesForm(columns=version.columns, roles=version.column_roles, profile=profile,
+                                      initial={"operator": version.operator,
+                                               "optional_entities": version.optional_entities})
+    # G7: the steward alone gets the sample rows and masked examples; everyone else counts only.
+    report = selectors.pii_report_for(user=user, version=version)
     return {
         "version": version,
         "dataset": version.dataset,
         "report": report,
+        "can_see_rows": dataset_rules.can_see_rows(user, version),
         "entity_rows": sorted((report.get("by_entity") or {}).items(), key=lambda kv: -kv[1]),
         "field_rows": [
             (field, sorted(counts.items(), key=lambda kv: -kv[1]))
             for field, counts in (report.get("by_field") or {}).items()
         ],
+        "column_rows": report.get("columns") or [],
+        "role_rows": fields_form.rows(profile) if fields_form is not None else [],
         "can_configure": can_configure,
         "fields_form": fields_form,
         "can_review": is_reviewer and version.status == DatasetVersion.Status.SCRUBBED,
-        "approve_form": forms.get("approve_form") or ApproveForm(),
+        "approve_form": forms.get("approve_form") or ApproveForm(initial={"scrubbed_sha256": version.scrubbed_sha256}),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "can_purge": is_reviewer and version.status == DatasetVersion.Status.APPROVED and not version.raw_purged_at,
         "is_live": version.status == DatasetVersion.Status.SCRUBBING
@@ -192,10 +197,12 @@ def version_progress(request, pk: int):
 @require_POST
 def version_scrub(request, pk: int):
     version = _version_or_404(request, pk)
-    form = ScrubFieldsForm(request.POST, columns=version.columns)
+    form = ColumnRolesForm(request.POST, columns=version.columns, profile=version.column_profile)
     if form.is_valid():
         try:
-            services.version_scrub_start(version=version, actor=request.user, **form.cleaned_data)
+            services.version_scrub_start(version=version, actor=request.user, column_roles=form.column_roles(),
+                                         operator=form.cleaned_data["operator"],
+                                         optional_entities=form.cleaned_data["optional_entities"])
         except ApplicationError as exc:
             return _error_response(request, exc, template="datasets_app/version_detail.html",
                                    context=_version_context(request, version, fields_form=form))
@@ -210,9 +217,12 @@ def version_scrub(request, pk: int):
 def version_approve(request, pk: int):
     version = _version_or_404(request, pk)
     form = ApproveForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return render(request, "datasets_app/version_detail.html",
+                      _version_context(request, version, approve_form=form), status=400)
     try:
         services.version_approve(version=version, actor=request.user,
+                                 scrubbed_sha256=form.cleaned_data["scrubbed_sha256"],
                                  override_reason=form.cleaned_data.get("override_reason", ""))
     except ApplicationError as exc:
         return _error_response(request, exc, template="datasets_app/version_detail.html",

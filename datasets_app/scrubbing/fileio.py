@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from .config import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_LINE_BYTES
+from .columns import HEADER_HINT, header_problem
 from .errors import ScrubInputError
 
 GZIP_MAGIC = b"\x1f\x8b"
 FORMATS = ("csv", "jsonl")
+JSONL_KEY_HINT = "the JSON keys look like data: use field names as keys"
 _RATIO_FLOOR = 16 << 20  # small files may compress extremely well; only judge ratio past this
 
 
@@ -34,6 +36,7 @@ class FileInfo:
     row_count: int
     size: int
     sha256: str
+    profile: dict = field(default_factory=dict)  # per column: counts and ratios only (columns.py)
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,11 @@ def _csv_rows(lines: Iterator[tuple[int, str]], limits: Limits, name: str) -> tu
         raise ScrubInputError(f"{name} has no header row") from None
     except csv.Error as exc:
         raise ScrubInputError(f"malformed CSV header near line {current['line']}: {exc}") from exc
-    if not any(h.strip() for h in header):
-        raise ScrubInputError(f"{name}: the first line must be a header with column names")
-    if len(set(header)) != len(header):
-        raise ScrubInputError(f"{name}: duplicate column names in the header: {header}")
+    # A header that is really a data row would make row values the column names, which are
+    # stored and audited (G8, G10): refuse it, naming positions only, never the values.
+    problem = header_problem(header)
+    if problem:
+        raise ScrubInputError(f"{name}: {problem}")
 
     def rows() -> Iterator[list[str]]:
         row_no = 0
@@ -229,21 +233,32 @@ def open_records(path, fmt: str | None, limits: Limits) -> Iterator[RecordStream
 
 def inspect_file(path, *, fmt: str | None = None, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
                  max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
-                 text_fields: Sequence[str] = ()) -> FileInfo:
-    """Validate the whole file (streaming) and describe it. Raises ScrubInputError."""
+                 text_fields: Sequence[str] = (), profile: bool = False) -> FileInfo:
+    """Validate the whole file (streaming) and describe it; with `profile`, also count what each
+    column holds (for role suggestions; no value is kept). Raises ScrubInputError."""
+    from .columns import ColumnProfiler
+
     limits = Limits(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes)
     with open_records(path, fmt, limits) as records:
         columns = list(records.columns)
         seen = dict.fromkeys(columns)
+        profiler = ColumnProfiler(columns) if profile else None
         count = 0
         for row in records.rows:
             count += 1
+            if profiler is not None:
+                profiler.add(dict(zip(columns, row)) if records.format == "csv" else row)
             if records.format == "jsonl":
                 for key in row:
                     if key not in seen:
                         seen[key] = None
         columns = list(seen)
-        info = FileInfo(records.format, records.compressed, columns, count, os.path.getsize(path), sha256_file(path))
+        if records.format == "jsonl":
+            problem = header_problem(columns)
+            if problem:  # JSON keys are column names too: the same check, the same reason
+                raise ScrubInputError(f"{Path(path).name}: {problem.replace(HEADER_HINT, JSONL_KEY_HINT)}")
+        info = FileInfo(records.format, records.compressed, columns, count, os.path.getsize(path), sha256_file(path),
+                        profiler.result() if profiler is not None else {})
     if count == 0:
         raise ScrubInputError(f"{Path(path).name} has no data rows")
     if text_fields:

@@ -3,6 +3,7 @@ write atomically, and report. Also shard ranges, shard merging and report mergin
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 import time
@@ -150,17 +151,23 @@ class _Results:
 
 def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: Sequence[str],
                config: ScrubConfig, start_row: int = 0, end_row: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> dict:
+               progress: Callable[[int, int], None] | None = None,
+               keep_fields: Sequence[str] | None = None) -> dict:
     """Scrub rows [start_row, end_row) of a CSV/JSONL(.gz) file into output_path (atomic).
 
-    Output is uncompressed, in the input's format, rows in order, non-text fields
-    untouched. Returns a JSON-serialisable report.
+    Output is uncompressed, in the input's format, rows in order. `keep_fields` are the other
+    columns written verbatim (a version's label and keep columns); every column not scrubbed and
+    not in it is dropped before anything is written (G2). `keep_fields=None` keeps every column
+    (the command-line tool's behaviour). The residual check runs on every written column.
+    Returns a JSON-serialisable report.
     """
     if not text_fields:
         raise ScrubInputError("no text fields given: name at least one column to scrub")
     if start_row < 0 or (end_row is not None and end_row < start_row):
         raise ScrubInputError(f"invalid row range [{start_row}, {end_row})")
     text_fields = list(text_fields)
+    if keep_fields is not None:
+        keep_fields = [f for f in dict.fromkeys(keep_fields) if f not in text_fields]
     limits = Limits(max_line_bytes=config.max_line_bytes, max_decompressed_bytes=config.max_decompressed_bytes)
     started = time.perf_counter()
     total = (end_row - start_row) if end_row is not None else -1
@@ -174,15 +181,23 @@ def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: 
     with open_records(input_path, fmt, limits) as records:
         if records.format == "csv":
             check_text_fields(text_fields, records.columns)
+            if keep_fields:
+                missing = [f for f in keep_fields if f not in records.columns]
+                if missing:
+                    raise ScrubInputError(f"field(s) {missing} to keep not found; the file's columns are "
+                                          f"{list(records.columns)}")
         get, put = _field_getter(records.format, records.columns, text_fields)
+        project, out_columns = _projection(records.format, records.columns, text_fields, keep_fields)
         runner = _Results(config)
         ok = False
         try:
             with atomic_output(output_path) as fh:
-                writer = RowWriter(fh, records.format, records.columns)
+                writer = RowWriter(fh, records.format, out_columns)
                 for (first, rows), results in _run_batches(runner, records.rows, get, start_row, end_row):
                     _apply(rows, results, first, get, put, text_fields, by_field, residual, seen_fields)
-                    for row in rows:
+                    for offset, row in enumerate(rows):
+                        row = project(row)
+                        _check_verbatim(row, records.format, out_columns, text_fields, residual, first + offset)
                         writer.write(row)
                     rows_done += len(rows)
                     if progress is not None:
@@ -206,6 +221,8 @@ def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: 
         "input_compressed": records.compressed,
         "output_compressed": False,
         "fields": text_fields,
+        "kept_fields": list(keep_fields) if keep_fields is not None else None,
+        "output_columns": out_columns,
         "total_findings": sum(by_entity.values()),
         "by_entity": dict(sorted(by_entity.items())),
         "by_field": {f: dict(sorted(c.items())) for f, c in by_field.items()},
@@ -215,6 +232,42 @@ def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: 
         "config": config.as_dict(),
         "output_sha256": sha256_file(output_path),
     }
+
+
+def _projection(fmt: str, columns: Sequence[str], text_fields: Sequence[str], keep_fields: Sequence[str] | None):
+    """(row -> the row as written, the written columns). Dropped columns never reach the writer.
+    For JSONL the written columns are the allowed keys (a row holds those it has)."""
+    if keep_fields is None:
+        return (lambda row: row), list(columns)
+    allowed = set(text_fields) | set(keep_fields)
+    if fmt == "csv":
+        positions = [i for i, c in enumerate(columns) if c in allowed]
+        return (lambda row: [row[i] for i in positions]), [columns[i] for i in positions]
+    return (lambda row: {k: v for k, v in row.items() if k in allowed}), [*text_fields, *keep_fields]
+
+
+def _verbatim_text(value) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _check_verbatim(row, fmt: str, out_columns: Sequence[str], text_fields: Sequence[str],
+                    residual: ResidualTally, row_index: int) -> None:
+    """The residual check on the columns written as they are (label, keep): the scrubbed ones
+    were checked by the worker. Every written column is covered (G2)."""
+    if fmt == "csv":
+        items = ((c, v) for c, v in zip(out_columns, row) if c not in text_fields)
+    else:
+        items = ((c, v) for c, v in row.items() if c not in text_fields)
+    for column, value in items:
+        text = _verbatim_text(value)
+        if text:
+            residual.add(text, row=row_index, field=column)
 
 
 def _run_batches(runner: _Results, rows, get, start_row, end_row):
@@ -241,10 +294,7 @@ def _apply(rows, results, first, get, put, text_fields, by_field, residual: Resi
             new_values.append(scrubbed)
             by_field[field].update(entities)
             for entity, masked in residuals:
-                residual.by_entity[entity] += 1
-                if len(residual.examples) < residual.MAX_EXAMPLES:
-                    residual.examples.append({"row": first + offset, "field": field, "entity": entity,
-                                              "masked": masked})
+                residual.count(entity, masked, row=first + offset, field=field)
         put(row, new_values)
 
 
@@ -296,6 +346,7 @@ def merge_reports(reports: Sequence[dict], *, output_sha256: str | None = None) 
     by_entity: Counter = Counter()
     by_field: dict[str, Counter] = {}
     residual_counts: Counter = Counter()
+    residual_fields: Counter = Counter()
     examples: list[dict] = []
     rows = 0
     seconds = 0.0
@@ -308,6 +359,7 @@ def merge_reports(reports: Sequence[dict], *, output_sha256: str | None = None) 
         for field, counts in report["by_field"].items():
             by_field.setdefault(field, Counter()).update(counts)
         residual_counts.update(report["residual"]["by_entity"])
+        residual_fields.update(report["residual"].get("by_field", {}))
         examples.extend(report["residual"]["examples"])
     return {
         "rows": rows,
@@ -317,10 +369,13 @@ def merge_reports(reports: Sequence[dict], *, output_sha256: str | None = None) 
         "input_compressed": reports[0]["input_compressed"],
         "output_compressed": False,
         "fields": reports[0]["fields"],
+        "kept_fields": reports[0].get("kept_fields"),
+        "output_columns": reports[0].get("output_columns"),
         "total_findings": sum(by_entity.values()),
         "by_entity": dict(sorted(by_entity.items())),
         "by_field": {f: dict(sorted(c.items())) for f, c in by_field.items()},
         "residual": {"total": sum(residual_counts.values()), "by_entity": dict(sorted(residual_counts.items())),
+                     "by_field": dict(sorted(residual_fields.items())),
                      "examples": examples[:ResidualTally.MAX_EXAMPLES]},
         "timings": {"seconds": round(seconds, 3), "shards": len(reports),
                     "records_per_second": round(rows / seconds, 2) if seconds > 0 else None},

@@ -104,14 +104,19 @@ class ResidualTally:
 
     def __init__(self) -> None:
         self.by_entity: Counter = Counter()
+        self.by_field: Counter = Counter()  # every column of the output, scrubbed or verbatim (G2)
         self.examples: list[dict] = []
 
     def add(self, text: str, *, row: int, field: str) -> None:
         for entity, value in find_residuals(text):
-            self.by_entity[entity] += 1
-            if len(self.examples) < self.MAX_EXAMPLES:
-                self.examples.append({"row": row, "field": field, "entity": entity, "masked": mask(value)})
+            self.count(entity, mask(value), row=row, field=field)
+
+    def count(self, entity: str, masked: str, *, row: int, field: str) -> None:
+        self.by_entity[entity] += 1
+        self.by_field[field] += 1
+        if len(self.examples) < self.MAX_EXAMPLES:
+            self.examples.append({"row": row, "field": field, "entity": entity, "masked": masked})
 
     def as_dict(self) -> dict:
         return {"total": sum(self.by_entity.values()), "by_entity": dict(sorted(self.by_entity.items())),
-                "examples": list(self.examples)}
+                "by_field": dict(sorted(self.by_field.items())), "examples": list(self.examples)}

@@ -88,3 +88,35 @@ def scrub(django_capture_on_commit_callbacks):
 def scrubbed_version(dataset, contributor, upload, scrub):
     version = upload(dataset, csv_bytes(), "tickets.csv", contributor)
     return scrub(version, contributor)
+
+
+# A ticket export with identity columns (issue 8, hole 1). The dropped columns' values appear
+# nowhere else in a row, so finding one in a scrubbed file can only mean the column leaked.
+IDENTITY_FIELDS = ["customer_name", "email", "phone", "address", "subject", "body", "label"]
+_PEOPLE = [("Evelyn Hartmann", "evelyn.hartmann@example.org", "+49 30 1234 5678", "12 Elm Street, Springfield"),
+           ("Rajesh Kowalczyk", "r.kowalczyk@example.net", "+44 20 7946 0123", "4 Birch Lane, Oakham"),
+           ("Margot Lindqvist", "margot.l@example.com", "+1 415 555 0199", "88 Harbour Road, Portree"),
+           ("Tobias Ferreira", "tobias.ferreira@example.org", "+33 1 42 68 53 00", "7 Rue des Lilas, Lyon")]
+_TOPICS = [("Refund please", "I was charged twice for the last order, please refund one payment.", "billing"),
+           ("Router offline", "The router keeps rebooting every night since the update.", "technical"),
+           ("Cannot log in", "The password reset link says it has expired.", "access")]
+
+
+def identity_rows(n: int = 12) -> list[dict]:
+    rows = []
+    for i in range(n):
+        name, email, phone, address = _PEOPLE[i % len(_PEOPLE)]
+        subject, body, label = _TOPICS[i % len(_TOPICS)]
+        rows.append({"customer_name": name, "email": email, "phone": phone, "address": address,
+                     "subject": subject, "body": body, "label": label})
+    return rows
+
+
+def identity_values(rows, columns=("customer_name", "email", "phone", "address")) -> set[str]:
+    return {row[c] for row in rows for c in columns}
+
+
+@pytest.fixture
+def identity_version(dataset, contributor, upload):
+    rows = identity_rows()
+    return upload(dataset, csv_bytes(rows, IDENTITY_FIELDS), "tickets.csv", contributor), rows

@@ -37,7 +37,8 @@ def test_contributor_creates_uploads_scrubs_and_approves(steward_api, django_cap
     assert detail["status"] == "scrubbed", detail["failure_reason"]
     assert detail["progress"] == 100 and detail["pii_report"]["by_entity"]["PERSON"] >= 2
     approved = steward_api.post(f"/api/dataset-versions/{version_id}/approve/",
-                                {"override_reason": "Checked by the steward: not personal data."}, format="json")
+                                {"override_reason": "Checked by the steward: not personal data.",
+                                 "scrubbed_sha256": detail["scrubbed_sha256"]}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     again = steward_api.post(f"/api/dataset-versions/{version_id}/scrub/", {"text_fields": ["body"]}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "conflict"
@@ -69,6 +70,7 @@ def test_researcher_sees_only_approved_and_never_raw(api_client_for, researcher,
     assert client.get("/api/my-datasets/").json()["results"] == []
     assert client.post(f"/api/dataset-versions/{scrubbed_version.pk}/approve/", {}, format="json").status_code == 404
     services.version_approve(version=scrubbed_version, actor=contributor,
+                             scrubbed_sha256=scrubbed_version.scrubbed_sha256,
                              override_reason="Checked by the steward: not personal data.")
     body = client.get(f"/api/dataset-versions/{scrubbed_version.pk}/").json()
     assert body["status"] == "approved" and body["pii_report"]["rows"] == 3

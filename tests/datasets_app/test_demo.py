@@ -15,6 +15,14 @@ def test_demo_dataset_is_scrubbed_approved_and_seeded_once(settings):
     version = DatasetVersion.objects.get(dataset__title=DEMO_TITLE)
     assert version.status == DatasetVersion.Status.APPROVED, lines
     assert version.label_field == "category" and version.row_count == 240
+    # Sensible suggested roles (G2): the ticket id dropped, the free text scrubbed, the category the label.
+    assert {c: r["role"] for c, r in version.column_roles.items()} == {
+        "ticket_id": "drop", "subject": "scrub", "body": "scrub", "customer_note": "scrub", "category": "label"}
+    assert version.text_fields == ["subject", "body", "customer_note"]
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(version.scrubbed_file.name, "rb") as fh:
+        assert fh.readline() == b"subject,body,customer_note,category\n"
     report = version.pii_report
     for entity in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"):
         assert report["by_entity"].get(entity, 0) > 0, entity

@@ -14,7 +14,8 @@ Status = DatasetVersion.Status
 
 def approve(version, actor):
     reason = "Reviewed by the steward: the hits are ticket numbers." if version.residual_count else ""
-    return services.version_approve(version=version, actor=actor, override_reason=reason)
+    return services.version_approve(version=version, actor=actor, override_reason=reason,
+                                    scrubbed_sha256=version.scrubbed_sha256)
 
 
 @pytest.fixture
@@ -54,10 +55,12 @@ def test_residual_hits_need_a_written_override(scrubbed_version, contributor):
     DatasetVersion.objects.filter(pk=scrubbed_version.pk).update(residual_count=2)
     scrubbed_version.refresh_from_db()
     with pytest.raises(ApplicationError) as info:
-        services.version_approve(version=scrubbed_version, actor=contributor)
+        services.version_approve(version=scrubbed_version, actor=contributor,
+                                 scrubbed_sha256=scrubbed_version.scrubbed_sha256)
     assert info.value.code == "residual_override_required"
     assert DatasetVersion.objects.get(pk=scrubbed_version.pk).status == Status.SCRUBBED
     version = services.version_approve(version=scrubbed_version, actor=contributor,
+                                       scrubbed_sha256=scrubbed_version.scrubbed_sha256,
                                        override_reason="The two hits are our public support hotline.")
     assert version.status == Status.APPROVED
     assert version.residual_override_reason == "The two hits are our public support hotline."
@@ -69,7 +72,8 @@ def test_only_the_steward_approves(scrubbed_version, make_user, contributor, res
     colleague = make_user(Role.CONTRIBUTOR, organization=contributor.organization)
     for someone in (colleague, researcher, legal, ml_admin):
         with pytest.raises(ApplicationError) as info:
-            services.version_approve(version=scrubbed_version, actor=someone, override_reason="x" * 20)
+            services.version_approve(version=scrubbed_version, actor=someone, override_reason="x" * 20,
+                                     scrubbed_sha256=scrubbed_version.scrubbed_sha256)
         assert info.value.status == 403
         with pytest.raises(ApplicationError):
             services.version_reject(version=scrubbed_version, actor=someone, reason="no")

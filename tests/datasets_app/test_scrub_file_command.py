@@ -44,6 +44,15 @@ def test_gzipped_jsonl_with_pseudonyms(tmp_path):
     assert report["config"]["pseudonym_secret_fingerprint"].startswith("sha256:") and "k1" not in json.dumps(report)
 
 
+def test_keep_fields_drops_every_other_column(tmp_path):
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(csv_bytes())
+    report = run(str(source), str(target), "--text-fields", "body", "--keep-fields", "category", "--workers", "1")
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0]) == ["body", "category"] and report["output_columns"] == ["body", "category"]
+    assert "T-1" not in target.read_text() and "Refund please" not in target.read_text()
+
+
 @pytest.mark.parametrize("content,args,message", [
     (b"id,text\n1,\"open\n", ["--text-fields", "text"], "malformed CSV"),
     (b"id,text\n1,ok\n", ["--text-fields", "nope"], "not found"),
@@ -69,7 +78,8 @@ def test_command_and_sharded_celery_path_give_the_same_bytes(tmp_path, dataset, 
     settings.ACCORD_SCRUB_SHARD_ROWS = 2  # three rows -> two shards, merged
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(csv_bytes())
-    report = run(str(source), str(target), "--text-fields", "subject,body", "--workers", "1")
+    report = run(str(source), str(target), "--text-fields", "subject,body", "--keep-fields", "category",
+                 "--workers", "1")
     version = scrub(upload(dataset, csv_bytes(), "in.csv", contributor), contributor, text_fields=("subject", "body"))
     assert version.shard_count == 2
     assert version.scrubbed_sha256 == report["output_sha256"]

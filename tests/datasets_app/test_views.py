@@ -24,10 +24,10 @@ def test_contributor_walks_the_whole_path_in_the_browser(client, contributor, dj
     assert response.status_code == 302 and response["Location"] == reverse("datasets:version-detail",
                                                                            args=[version.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "Start scrubbing" in page and 'value="body"' in page  # the detected columns to pick from
+    assert "Start scrubbing" in page and 'data-column="body"' in page  # the detected columns, with roles
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("datasets:version-scrub", args=[version.pk]),
-                               {"text_fields": ["subject", "body"], "label_field": "category",
+                               {"role_0": "drop", "role_1": "scrub", "role_2": "scrub", "role_3": "label",
                                 "operator": "replace"})
     assert response.status_code == 302
     page = client.get(reverse("datasets:version-detail", args=[version.pk])).content.decode()
@@ -37,6 +37,8 @@ def test_contributor_walks_the_whole_path_in_the_browser(client, contributor, dj
     assert progress.status_code == 200 and progress["HX-Refresh"] == "true"  # done: reload to show the report
     version.refresh_from_db()
     data = {"override_reason": "Reviewed: remaining hits are not personal data."} if version.residual_count else {}
+    assert version.scrubbed_sha256 in page  # the page names the scrub the approval is for
+    data["scrubbed_sha256"] = version.scrubbed_sha256
     response = client.post(reverse("datasets:version-approve", args=[version.pk]), data)
     assert response.status_code == 302
     version.refresh_from_db()
@@ -78,7 +80,8 @@ def test_oversized_browser_upload_is_refused(client, contributor, dataset, setti
 def test_residual_hits_block_approval_without_reason(client, contributor, scrubbed_version):
     DatasetVersion.objects.filter(pk=scrubbed_version.pk).update(residual_count=3)
     client.force_login(contributor)
-    response = client.post(reverse("datasets:version-approve", args=[scrubbed_version.pk]), {})
+    response = client.post(reverse("datasets:version-approve", args=[scrubbed_version.pk]),
+                           {"scrubbed_sha256": scrubbed_version.scrubbed_sha256})
     assert response.status_code == 409 and "residual check" in response.content.decode()
     assert DatasetVersion.objects.get(pk=scrubbed_version.pk).status == Status.SCRUBBED
 
@@ -93,7 +96,7 @@ def test_others_cannot_see_or_decide(client, researcher, make_user, contributor,
     page = client.get(reverse("datasets:version-detail", args=[scrubbed_version.pk])).content.decode()
     assert "Approve and freeze" not in page
     response = client.post(reverse("datasets:version-approve", args=[scrubbed_version.pk]),
-                           {"override_reason": "x" * 30})
+                           {"override_reason": "x" * 30, "scrubbed_sha256": scrubbed_version.scrubbed_sha256})
     assert response.status_code == 403
     assert DatasetVersion.objects.get(pk=scrubbed_version.pk).status == Status.SCRUBBED
 

@@ -29,7 +29,9 @@ def test_shards_scrubbed_by_a_worker_and_merged_in_order(worker_env, celery_work
                                       actor=contributor)
     version = wait_for(lambda: DatasetVersion.objects.filter(pk=version.pk, inspected_at__isnull=False).first(),
                        timeout=90, message="the worker to validate the upload")
-    services.version_scrub_start(version=version, text_fields=["body"], label_field="category", actor=contributor)
+    services.version_scrub_start(version=version, actor=contributor, column_roles={
+        "ticket_id": {"role": "keep", "reason": "Ticket numbers are not personal data."},
+        "body": "scrub", "category": "label"})
     version = wait_for(
         lambda: DatasetVersion.objects.filter(pk=version.pk).exclude(status=Status.SCRUBBING).first(),
         timeout=180, message="the worker to scrub the version",
@@ -42,4 +44,5 @@ def test_shards_scrubbed_by_a_worker_and_merged_in_order(worker_env, celery_work
 
     text = default_storage.open(version.scrubbed_file.name).read().decode()
     assert "John Smith" not in text
+    assert text.splitlines()[0] == "ticket_id,body,category"  # subject had no role: dropped (G2)
     assert [line.split(",")[0] for line in text.splitlines()[1:]] == [r["ticket_id"] for r in rows]

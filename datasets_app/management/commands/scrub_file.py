@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("output")
         parser.add_argument("--format", choices=["csv", "jsonl"], help="default: from the file name or content")
         parser.add_argument("--text-fields", help="comma-separated columns to scrub (default: every column)")
+        parser.add_argument(
+            "--keep-fields",
+            help="comma-separated columns written as they are; with it, every other column is dropped "
+            "(what a version's label/keep roles do). Default: every column is written.",
+        )
         parser.add_argument("--operator", choices=["replace", "pseudonym"], default="replace")
         parser.add_argument(
             "--secret", default=os.environ.get("ACCORD_PSEUDONYM_SECRET", ""),
@@ -45,7 +50,11 @@ class Command(BaseCommand):
                 operator=options["operator"], pseudonym_secret=options["secret"],
                 max_line_bytes=options["max_line_bytes"], workers=options["workers"],
             )
-            report = scrub_file(options["input"], options["output"], fmt=fmt, text_fields=text_fields, config=config)
+            keep = None
+            if options["keep_fields"] is not None:
+                keep = [f.strip() for f in options["keep_fields"].split(",") if f.strip()]
+            report = scrub_file(options["input"], options["output"], fmt=fmt, text_fields=text_fields, config=config,
+                                keep_fields=keep)
         except ScrubInputError as exc:
             raise CommandError(f"{options['input']}: {exc}") from exc
         except ValueError as exc:  # a configuration the core refuses
