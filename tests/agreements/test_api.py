@@ -60,7 +60,8 @@ def test_steward_sees_agreements_on_their_datasets_only(api_client_for, research
     assert ids == [mine["id"]]
     outsider = make_user(Role.CONTRIBUTOR, organization=university)
     resp = api_client_for(outsider).post(f"/api/agreements/{mine['id']}/countersign/")
-    assert resp.status_code == 403 and "steward" in resp.json()["message"]
+    # Not theirs to see: the same 404 as a missing agreement (no existence oracle, issue 10).
+    assert resp.status_code == 404 and resp.json()["code"] == "not_found"
 
 
 def test_transitions_answer_403_and_409_with_reasons(api_client_for, researcher, legal, submitted):

@@ -37,7 +37,7 @@ def opened_files(monkeypatch):
 
 @pytest.fixture
 def queued_run(ml_admin, tiny_base_model, covered_version, tiny_hyper, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda *a: None)  # the test calls the task itself
+    monkeypatch.setattr(train_run, "apply_async", lambda *a, **k: None)  # the test calls the task itself
     run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version],
                               **tiny_hyper)
     assert run.state == RunState.QUEUED
