@@ -103,7 +103,9 @@ def refusals(dataset, uses: Iterable[str], **context) -> list[str]:
     return [f.reason for f in findings(dataset, uses, **context) if f.decision == DENY]
 
 
-def latest_expiry(datasets: Iterable, *, requested_end_date: dt.date | None, start: dt.date) -> tuple[dt.date | None, str]:
+def latest_expiry(
+    datasets: Iterable, *, requested_end_date: dt.date | None, start: dt.date
+) -> tuple[dt.date | None, str]:
     """The latest expiry legal may set: the requested end date and every dataset's TS time limit
     counted from `start` (the approval). Returns (date or None when unbounded, why)."""
     bounds: list[tuple[dt.date, str]] = []

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agreements import rules as agreement_rules
@@ -15,6 +16,7 @@ from agreements.attribution import attribution_for
 from agreements.filters import CatalogueFilter, QueueFilter
 from agreements.forms import AccessRequestForm, ApproveForm, CommentForm, ContributorForm, ReasonForm
 from agreements.models import Agreement, DatasetContributor, IntendedUse
+from agreements.policy import latest_expiry
 from agreements.selectors import (
     agreement_get_visible,
     agreement_problems,
@@ -246,7 +248,10 @@ def agreement_detail(request, pk: int):
         and agreement.state in (Agreement.State.SUBMITTED, Agreement.State.IN_REVIEW, Agreement.State.APPROVED),
         "pending_review": can_decide and agreement.state in Agreement.PENDING_REVIEW,
         "can_decide": can_decide,
-        "approve_form": ApproveForm(initial={"expires_at": req.requested_end_date}),
+        # The latest expiry the policy allows (requested end date, TS limits); the service enforces it.
+        "approve_form": ApproveForm(initial={"expires_at": latest_expiry(
+            [v.dataset for v in versions], requested_end_date=req.requested_end_date, start=timezone.localdate(),
+        )[0] or req.requested_end_date}),
         "comment_form": CommentForm(), "reason_form": ReasonForm(),
     }
     return render(request, "agreements/agreement_detail.html", context)

@@ -92,7 +92,8 @@ def test_dataset_terms_block_coverage_even_with_an_agreement(researcher, legal, 
                    legal=legal)
     cov = coverage_for(dataset_version=nmds, uses=["model_training"])
     assert not cov.covered
-    assert "Forum posts: terms NMDS forbid methods and model development, so model training is not allowed" in cov.reasons
+    assert ("Forum posts: terms NMDS forbid methods and model development, so model training is not allowed"
+            in cov.reasons)
 
     ncu = make_approved_version(organization=contributor.organization, steward=contributor, title="Chats",
                                 use_terms=["NCU"])

@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from agreements.selectors import agreement_in_force
 from audit.services import record_event
 from training import core
 from training.artifacts import agreement_snapshot, write_artifacts
@@ -309,8 +310,6 @@ def _finite(value: Any) -> float | None:
 
 
 def _ended_authorisation_reason(run: TrainingRun, gate: GateResult, *, before_epoch: int | None = None) -> str:
-    from agreements.selectors import agreement_in_force
-
     ended = []
     for run_input in run.inputs.prefetch_related("agreements"):
         for agreement in run_input.agreements.all():
