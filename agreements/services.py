@@ -335,6 +335,9 @@ def agreement_revoke(*, agreement: Agreement, reason: str, actor) -> Agreement:
 def agreement_countersign(*, agreement: Agreement, actor, ip: str | None = None) -> Countersignature:
     """A steward signs for their organisation's datasets, on the text the researcher accepted."""
     agreement = _lock(agreement)
+    if agreement_rules.is_requester(actor, agreement):
+        raise forbidden("You made this request; another steward of your organisation must countersign it "
+                        "(separation of duties).")
     if not agreement_rules.can_countersign(actor, agreement):
         raise forbidden("Only a data steward of an organisation whose dataset this agreement covers can countersign.")
     if agreement.state not in (State.SUBMITTED, State.IN_REVIEW, State.APPROVED):
