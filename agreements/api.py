@@ -2,7 +2,6 @@
 service, render. Refusals come back as {"message", "code", "reasons"} with 400/403/409."""
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -13,7 +12,8 @@ from agreements import rules as agreement_rules
 from agreements import services
 from agreements.filters import CatalogueFilter
 from agreements.models import Agreement
-from agreements.selectors import agreements_visible_to, catalogue_datasets
+from agreements.selectors import agreement_get_visible, agreements_visible_to, catalogue_visible_to
+from config.exceptions import ApplicationError
 from agreements.serializers import (
     AcceptInputSerializer, AccessRequestInputSerializer, AgreementSerializer, ApproveInputSerializer,
     CatalogueDatasetSerializer, CommentInputSerializer, EmptySerializer, ReasonInputSerializer,
@@ -39,7 +39,9 @@ class CatalogueListApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated, CanBrowseCatalogue]
 
     def get_queryset(self):
-        return catalogue_datasets().filter(approved_versions__gt=0).order_by("title")
+        # Only datasets with an approved version, whatever `?status=` asks (a contributor's own
+        # organisation's datasets aside): never-approved descriptions stay private (G7).
+        return catalogue_visible_to(self.request.user).order_by("title")
 
 
 class AgreementListApi(generics.ListAPIView):
@@ -73,7 +75,8 @@ class AccessRequestCreateApi(APIView):
 
 
 class _TransitionApi(APIView):
-    """POST /api/agreements/{id}/<action>/. The service decides 403 / 409."""
+    """POST /api/agreements/{id}/<action>/. An agreement the caller may not see answers 404, exactly
+    like one that does not exist (no existence oracle); for the rest the service decides 403 / 409."""
 
     input_serializer = EmptySerializer
 
@@ -81,7 +84,9 @@ class _TransitionApi(APIView):
         raise NotImplementedError
 
     def post(self, request, pk: int):
-        agreement = get_object_or_404(Agreement, pk=pk)
+        agreement = agreement_get_visible(user=request.user, pk=pk)
+        if agreement is None:
+            raise ApplicationError(f"Agreement #{pk} does not exist.", status=404, code="not_found")
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = self.perform(request, agreement, data.validated_data)

@@ -95,6 +95,10 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    # What the accepted text names, stored at acceptance: [{"id": version id, "sha256": scrubbed sha256}].
+    # Coverage reads this, never the request's many-to-many, so a version attached afterwards (even
+    # in the database) or a version whose bytes differ from the named digest is not covered (G4).
+    signed_versions = models.JSONField(default=list, blank=True)
 
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -136,6 +140,13 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     @property
     def dataset_versions(self):
         return self.access_request.dataset_versions
+
+    def signed_sha256_for(self, version_id: int) -> str | None:
+        """The scrubbed sha256 the accepted terms name for `version_id`; None when they do not name it."""
+        for entry in self.signed_versions or []:
+            if isinstance(entry, dict) and entry.get("id") == version_id:
+                return str(entry.get("sha256") or "")
+        return None
 
     @property
     def researcher_accepted(self) -> bool:

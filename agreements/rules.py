@@ -23,8 +23,12 @@ def is_signatory_steward(user, agreement) -> bool:
 can_request_access = is_researcher
 can_edit_request = is_researcher & is_requester
 can_accept_terms = is_researcher & is_requester
-can_review = is_legal
-can_countersign = is_contributor & is_signatory_steward
+can_review = is_legal  # works the review queue
+# G6 separation of duties: nobody decides on (takes into review, approves, returns, rejects,
+# revokes) or countersigns an agreement whose request they made; a steward countersigns only for
+# their own organisation (is_signatory_steward). Services and views both ask these.
+can_decide = is_legal & ~is_requester
+can_countersign = is_contributor & is_signatory_steward & ~is_requester
 can_view_agreement = is_requester | (is_contributor & is_signatory_steward) | is_legal | is_admin | is_auditor
 can_browse_catalogue = is_researcher | is_legal | is_admin
 can_manage_contributors = is_contributor  # further checked: steward of that dataset (see services)
@@ -33,6 +37,7 @@ rules.add_perm("agreements.request_access", can_request_access)
 rules.add_perm("agreements.edit_request", can_edit_request)
 rules.add_perm("agreements.accept_terms", can_accept_terms)
 rules.add_perm("agreements.review", can_review)
+rules.add_perm("agreements.decide", can_decide)
 rules.add_perm("agreements.countersign", can_countersign)
 rules.add_perm("agreements.view_agreement", can_view_agreement)
 rules.add_perm("agreements.browse_catalogue", can_browse_catalogue)

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.rules import is_admin, is_auditor, is_contributor, is_legal, is_researcher
+from agreements import policy
 from agreements.models import Agreement, Countersignature
 from agreements.use_checks import UseCheck, check_intended_uses, overall_decision  # noqa: F401 (re-export)
 from datasets_app.models import Dataset, DatasetVersion
@@ -58,25 +59,36 @@ class Coverage:
 
 
 def dataset_term_reasons(*, dataset, uses: Iterable[str]) -> list[str]:
-    uses = set(uses)
-    terms = set(dataset.use_terms or [])
-    reasons = []
-    if "model_training" in uses and "NMDS" in terms:
-        reasons.append(f"dataset terms NMDS forbid model training ({dataset.title})")
-    for term in ("NCU", "NPU"):
-        if "commercial_use" in uses and term in terms:
-            reasons.append(f"dataset terms {term} forbid commercial_use ({dataset.title})")
-    return reasons
+    """What the dataset's own terms and licence forbid of `uses` (THE policy, agreements.policy)."""
+    return [f"{dataset.title}: {reason}" for reason in policy.refusals(dataset, uses)]
 
 
-def coverage_for(*, dataset_version: DatasetVersion, uses: Iterable[str], at=None) -> Coverage:
+def signed_version_problem(agreement: Agreement, version: DatasetVersion) -> str | None:
+    """Why `agreement`'s signed text does not cover `version`, or None when it does (G4).
+
+    Read from what was stored at acceptance, never from the request's many-to-many."""
+    signed = agreement.signed_sha256_for(version.pk)
+    if signed is None:
+        return f"agreement #{agreement.pk}: its signed terms do not name {version}"
+    if not version.scrubbed_sha256 or signed != version.scrubbed_sha256:
+        return (f"agreement #{agreement.pk}: its signed terms name {version} with sha256 {signed or 'none'}, "
+                f"not the version's {version.scrubbed_sha256 or 'missing digest'}")
+    return None
+
+
+def coverage_for(*, dataset_version: DatasetVersion, uses: Iterable[str], at=None,
+                 include_terms: bool = True) -> Coverage:
     """Which agreements in force cover `dataset_version` for all of `uses`, and every reason
-    it is not covered (dataset terms count too)."""
+    it is not covered. An agreement covers a version only if its signed text names that version
+    with its current scrubbed sha256. `include_terms`: also report what the dataset's own terms
+    forbid (the gate asks the policy itself, so each fact is reported once)."""
     uses = [str(u) for u in uses]
     at = at or timezone.now()
-    reasons = dataset_term_reasons(dataset=dataset_version.dataset, uses=uses)
+    reasons = dataset_term_reasons(dataset=dataset_version.dataset, uses=uses) if include_terms else []
     in_force: list[Agreement] = []
     agreement_reasons: list[str] = []
+    # The many-to-many only narrows the search; the signed list decides (a version removed from
+    # the request in the database is not covered either: fail closed).
     candidates = (
         Agreement.objects.filter(access_request__dataset_versions=dataset_version)
         .exclude(state=State.DRAFT)
@@ -85,6 +97,8 @@ def coverage_for(*, dataset_version: DatasetVersion, uses: Iterable[str], at=Non
     )
     for agreement in candidates:
         problems = agreement_problems(agreement, at=at)
+        if (signed := signed_version_problem(agreement, dataset_version)) is not None:
+            problems.append(signed)
         missing = [u for u in uses if u not in agreement.access_request.intended_uses]
         problems += [f"agreement #{agreement.pk} does not permit {u}" for u in missing]
         if problems:
@@ -162,9 +176,24 @@ def requestable_datasets() -> QuerySet[Dataset]:
 
 
 def catalogue_datasets() -> QuerySet[Dataset]:
+    """Every dataset with its count of approved versions. Unscoped: pages and the API use
+    `catalogue_visible_to`."""
     return Dataset.objects.select_related("organization", "steward").annotate(
         approved_versions=Count("versions", filter=Q(versions__status="approved"), distinct=True)
     )
+
+
+def catalogue_visible_to(user) -> QuerySet[Dataset]:
+    """The catalogue a person may read: datasets with an approved version; a contributor also
+    sees their own organisation's datasets in any state (nobody else sees a never-approved one,
+    whatever filter they ask for)."""
+    qs = catalogue_datasets()
+    if not (user and user.is_authenticated):
+        return qs.none()
+    visible = Q(approved_versions__gt=0)
+    if is_contributor(user) and user.organization_id:
+        visible |= Q(organization_id=user.organization_id)
+    return qs.filter(visible)
 
 
 def latest_approved_version(dataset) -> DatasetVersion | None:

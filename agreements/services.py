@@ -20,6 +20,8 @@ from agreements.models import AccessRequest, Agreement, Countersignature, Datase
 from agreements.selectors import agreement_problems
 from agreements.signals import agreement_ended
 from agreements.terms import render_terms
+from agreements.policy import latest_expiry
+from agreements.tasks import send_agreement_email
 from agreements.use_checks import DENY, check_intended_uses
 from audit.services import record_event
 from config.exceptions import ApplicationError, conflict, forbidden
@@ -63,8 +65,6 @@ def _snapshot(agreement: Agreement) -> dict:
 
 
 def _notify(agreement: Agreement, event: str) -> None:
-    from agreements.tasks import send_agreement_email
-
     pk = agreement.pk
     transaction.on_commit(lambda: send_agreement_email.delay(pk, event))
 
@@ -186,13 +186,19 @@ def agreement_accept_terms(*, agreement: Agreement, terms_sha256: str, ip: str |
                        extra={"terms_sha256": agreement.terms_sha256})
     before = _snapshot(agreement)
     agreement.accepted_sha256 = agreement.terms_sha256
+    # What the accepted text names, frozen now: coverage reads this, never the live request (G4).
+    agreement.signed_versions = [
+        {"id": v.pk, "sha256": v.scrubbed_sha256}
+        for v in agreement.access_request.dataset_versions.order_by("pk")
+    ]
     agreement.accepted_at = timezone.now()
     agreement.accepted_by = actor
     agreement.accepted_ip = _clean_ip(ip)
     _save(agreement)
     record_event(actor=actor, action="agreement.terms_accepted", target=agreement, before=before,
                  after=_snapshot(agreement), metadata={"terms_sha256": agreement.terms_sha256,
-                                                       "ip": agreement.accepted_ip})
+                                                       "ip": agreement.accepted_ip,
+                                                       "signed_versions": agreement.signed_versions})
     return agreement
 
 
@@ -224,15 +230,18 @@ def agreement_submit(*, agreement: Agreement, actor) -> Agreement:
 
 
 # --- legal -------------------------------------------------------------------------------------
-def _require_legal(actor, what: str) -> None:
+def _require_legal(actor, agreement: Agreement, what: str) -> None:
+    """Legal decides, and never on a request they made themselves (G6)."""
     if not agreement_rules.can_review(actor):
         raise forbidden(f"Only legal reviewers can {what} agreements.")
+    if not agreement_rules.can_decide(actor, agreement):
+        raise forbidden(f"You made this request; another legal reviewer must {what} it (separation of duties).")
 
 
 @transaction.atomic
 def agreement_start_review(*, agreement: Agreement, actor) -> Agreement:
     agreement = _lock(agreement)
-    _require_legal(actor, "review")
+    _require_legal(actor, agreement, "review")
     before = _transition(agreement, "start_review", "taken into review")
     agreement.reviewer = actor
     _save(agreement)
@@ -244,13 +253,22 @@ def agreement_start_review(*, agreement: Agreement, actor) -> Agreement:
 @transaction.atomic
 def agreement_approve(*, agreement: Agreement, expires_at: dt.date | dt.datetime, conditions: str = "", actor) -> Agreement:
     agreement = _lock(agreement)
-    _require_legal(actor, "approve")
+    _require_legal(actor, agreement, "approve")
     before = _transition(agreement, "approve", "approved")
     if expires_at is None:
         raise ApplicationError("Set an expiry date.", code="invalid_expiry")
     expires = _end_of_day(expires_at)
     if expires <= timezone.now():
         raise ApplicationError("The expiry date must be in the future.", code="invalid_expiry")
+    request = agreement.access_request
+    datasets = {v.dataset_id: v.dataset for v in request.dataset_versions.select_related("dataset")}.values()
+    latest, why = latest_expiry(datasets, requested_end_date=request.requested_end_date,
+                                start=timezone.localdate())
+    if latest is not None and expires > _end_of_day(latest):
+        raise ApplicationError(
+            f"The expiry date may be {latest:%Y-%m-%d} at the latest: {why}.", code="invalid_expiry",
+            reasons=[f"Expiry capped by {why}."], extra={"latest_expiry": latest.isoformat()},
+        )
     denials = _denials(agreement)
     if denials:
         raise conflict("The dataset terms forbid an intended use; return or reject the request.", reasons=denials)
@@ -267,7 +285,7 @@ def agreement_approve(*, agreement: Agreement, expires_at: dt.date | dt.datetime
 @transaction.atomic
 def agreement_return(*, agreement: Agreement, comment: str, actor) -> Agreement:
     agreement = _lock(agreement)
-    _require_legal(actor, "return")
+    _require_legal(actor, agreement, "return")
     if not (comment or "").strip():
         raise ApplicationError("Say what the researcher should change.", code="comment_required")
     before = _transition(agreement, "return_for_changes", "returned")
@@ -282,7 +300,7 @@ def agreement_return(*, agreement: Agreement, comment: str, actor) -> Agreement:
 @transaction.atomic
 def agreement_reject(*, agreement: Agreement, reason: str, actor) -> Agreement:
     agreement = _lock(agreement)
-    _require_legal(actor, "reject")
+    _require_legal(actor, agreement, "reject")
     if not (reason or "").strip():
         raise ApplicationError("Give a reason for the rejection.", code="reason_required")
     before = _transition(agreement, "reject", "rejected")
@@ -297,7 +315,7 @@ def agreement_reject(*, agreement: Agreement, reason: str, actor) -> Agreement:
 @transaction.atomic
 def agreement_revoke(*, agreement: Agreement, reason: str, actor) -> Agreement:
     agreement = _lock(agreement)
-    _require_legal(actor, "revoke")
+    _require_legal(actor, agreement, "revoke")
     if not (reason or "").strip():
         raise ApplicationError("Give a reason for the revocation.", code="reason_required")
     before = _transition(agreement, "revoke", "revoked")
@@ -317,6 +335,9 @@ def agreement_revoke(*, agreement: Agreement, reason: str, actor) -> Agreement:
 def agreement_countersign(*, agreement: Agreement, actor, ip: str | None = None) -> Countersignature:
     """A steward signs for their organisation's datasets, on the text the researcher accepted."""
     agreement = _lock(agreement)
+    if agreement_rules.is_requester(actor, agreement):
+        raise forbidden("You made this request; another steward of your organisation must countersign it "
+                        "(separation of duties).")
     if not agreement_rules.can_countersign(actor, agreement):
         raise forbidden("Only a data steward of an organisation whose dataset this agreement covers can countersign.")
     if agreement.state not in (State.SUBMITTED, State.IN_REVIEW, State.APPROVED):

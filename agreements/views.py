@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agreements import rules as agreement_rules
@@ -15,11 +16,12 @@ from agreements.attribution import attribution_for
 from agreements.filters import CatalogueFilter, QueueFilter
 from agreements.forms import AccessRequestForm, ApproveForm, CommentForm, ContributorForm, ReasonForm
 from agreements.models import Agreement, DatasetContributor, IntendedUse
+from agreements.policy import latest_expiry
 from agreements.selectors import (
     agreement_get_visible,
     agreement_problems,
     agreements_visible_to,
-    catalogue_datasets,
+    catalogue_visible_to,
     check_intended_uses,
     latest_approved_version,
     overall_decision,
@@ -43,7 +45,9 @@ def _require(predicate, user, obj=None):
 @login_required
 def catalogue(request):
     _require(agreement_rules.can_browse_catalogue, request.user)
-    base = catalogue_datasets().order_by("title")
+    # Datasets with an approved version only, whatever the filters say (G7); a contributor's own
+    # organisation's datasets aside.
+    base = catalogue_visible_to(request.user).order_by("title")
     if not request.GET.get("status"):
         base = base.filter(approved_versions__gt=0)
     f = CatalogueFilter(request.GET or None, queryset=base)
@@ -54,7 +58,7 @@ def catalogue(request):
 
 @login_required
 def dataset_detail(request, pk: int):
-    dataset = get_object_or_404(catalogue_datasets(), pk=pk)
+    dataset = get_object_or_404(catalogue_visible_to(request.user), pk=pk)
     is_steward = dataset.steward_id == request.user.pk
     if not (agreement_rules.can_browse_catalogue(request.user) or is_steward):
         raise PermissionDenied
@@ -121,7 +125,10 @@ def request_new(request):
     else:
         initial = {}
         if request.GET.get("dataset"):
-            latest = latest_approved_version(get_object_or_404(Dataset, pk=request.GET["dataset"]))
+            dataset_id = request.GET["dataset"]
+            if not dataset_id.isdigit():
+                raise Http404("No such dataset.")
+            latest = latest_approved_version(get_object_or_404(catalogue_visible_to(request.user), pk=dataset_id))
             initial["dataset_versions"] = [latest.pk] if latest else []
         form = AccessRequestForm(initial=initial)
     return render(request, "agreements/request_form.html", {"form": form, "agreement": None,
@@ -224,6 +231,7 @@ def agreement_detail(request, pk: int):
     problems = agreement_problems(agreement)
     is_owner = agreement_rules.can_edit_request(user, agreement)
     is_legal = agreement_rules.can_review(user)
+    can_decide = agreement_rules.can_decide(user, agreement)
     my_sig = next((s for s in signatories if s["organization"].pk == user.organization_id), None)
     context = {
         "agreement": agreement, "req": req, "versions": versions,
@@ -238,8 +246,12 @@ def agreement_detail(request, pk: int):
         "can_countersign": agreement_rules.can_countersign(user, agreement) and my_sig is not None
         and not my_sig["valid"] and agreement.researcher_accepted
         and agreement.state in (Agreement.State.SUBMITTED, Agreement.State.IN_REVIEW, Agreement.State.APPROVED),
-        "pending_review": is_legal and agreement.state in Agreement.PENDING_REVIEW,
-        "approve_form": ApproveForm(initial={"expires_at": req.requested_end_date}),
+        "pending_review": can_decide and agreement.state in Agreement.PENDING_REVIEW,
+        "can_decide": can_decide,
+        # The latest expiry the policy allows (requested end date, TS limits); the service enforces it.
+        "approve_form": ApproveForm(initial={"expires_at": latest_expiry(
+            [v.dataset for v in versions], requested_end_date=req.requested_end_date, start=timezone.localdate(),
+        )[0] or req.requested_end_date}),
         "comment_form": CommentForm(), "reason_form": ReasonForm(),
     }
     return render(request, "agreements/agreement_detail.html", context)

@@ -1,4 +1,6 @@
-"""Serving a run's artifacts from storage: admins only, refused once the model is revoked."""
+"""Serving a run's artifacts from storage: admins only, refused (410) once the model is revoked or
+any input's authorising agreements are no longer in force, asked at the moment of the download
+(G4, G5): an agreement past its end date answers 410 whether or not the expiry task has run."""
 from __future__ import annotations
 
 from django.db import transaction
@@ -7,6 +9,7 @@ from django.http import FileResponse
 from accounts.rules import is_admin
 from audit.services import record_event
 from config.exceptions import ApplicationError, forbidden
+from training.gate import recorded_authorisation_problems
 from training.models import RunState, TrainingRun
 
 # kind -> (model field, download name, content type)
@@ -24,6 +27,10 @@ def artifact_refusal(run: TrainingRun) -> ApplicationError | None:
     if run.state != RunState.SUCCEEDED:
         return ApplicationError(f"Run #{run.pk} is {run.state}; only succeeded runs have artifacts.",
                                 status=404, code="no_artifacts")
+    ended = recorded_authorisation_problems(run)
+    if ended:
+        return ApplicationError("The agreements behind this model are no longer in force; downloads are refused. "
+                                + "; ".join(ended), status=410, code="authorisation_ended", reasons=ended)
     return None
 
 

@@ -1,26 +1,29 @@
 """THE training gate: the one function that decides whether data may reach a trainer.
 
-Governance invariants 1-2. Called at launch (training_run_launch), in the worker before the first
-byte is read, between epochs, and when an agreement ends. It never stops at the first problem:
-`reasons` lists every failing check so an admin (and the 403 answer) sees all of them at once.
+Governance invariants G1 and G4. Called at launch (training_run_launch), in the worker before the
+first byte is read, between epochs, at publishing and when an agreement ends. It never stops at
+the first problem: `reasons` lists every failing check so an admin (and the 403 answer) sees all
+of them at once. The use-term and licence rules are `agreements.policy`'s, asked once per version
+(coverage is asked without them), so each fact appears once.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from agreements import policy
 from agreements.models import IntendedUse
-from agreements.selectors import coverage_for
-from datasets_app.licenses import classify as classify_licence
-from datasets_app.models import DatasetVersion, UseTerm
-from training.models import BaseModel, Purpose
+from agreements.selectors import agreement_problems, coverage_for
+from datasets_app.models import DatasetVersion
+from training.models import BaseModel, Purpose, TrainingRunInput
 
 
 def license_forbids_commercial_use(spdx: str) -> bool:
-    return classify_licence(spdx).non_commercial
+    """Non-commercial and proprietary licences alike (the licence table decides, agreements.policy)."""
+    return not policy.licence_permits_commercial_use(spdx)
 
 
 @dataclass
@@ -49,8 +52,13 @@ def check_training_gate(
     base_model: BaseModel | None,
     purpose: str,
     at: dt.datetime | None = None,
+    text_fields: Sequence[str] | None = None,
+    label_field: str | None = None,
 ) -> GateResult:
-    """Every reason this combination may not be trained on, at `at` (default: now)."""
+    """Every reason this combination may not be trained on, at `at` (default: now).
+
+    `text_fields` / `label_field`: the columns the run reads. Given (launch, worker, publishing),
+    each must be released by every version's steward (G1); None only for eligibility listings."""
     at = at or timezone.now()
     versions = list(dataset_versions)
     reasons: list[str] = []
@@ -66,6 +74,8 @@ def check_training_gate(
     for version in versions:
         label = describe_version(version)
         problems, covering = check_version(version, purpose=purpose, at=at)
+        if text_fields is not None or label_field is not None:
+            problems += field_reasons(version, text_fields=text_fields or [], label_field=label_field or "")
         reasons += [f"{label}: {problem}" for problem in problems]
         coverage[version.pk] = [agreement.pk for agreement in covering]
         agreements[version.pk] = covering
@@ -81,7 +91,7 @@ def check_version(version: DatasetVersion, *, purpose: str, at: dt.datetime | No
     """
     at = at or timezone.now()
     problems = _version_reasons(version, purpose)
-    result = coverage_for(dataset_version=version, uses=uses_for(purpose), at=at)
+    result = coverage_for(dataset_version=version, uses=uses_for(purpose), at=at, include_terms=False)
     covering = list(result.agreements) if result.covered else []
     if not result.covered:
         problems += list(result.reasons) or ["no agreement in force covers it for this use."]
@@ -107,15 +117,45 @@ def _version_reasons(version: DatasetVersion, purpose: str) -> list[str]:
         reasons.append("has no scrubbed file digest; only scrubbed, hash-recorded data may be trained on.")
     if not version.scrubbed_file or not _stored(version):
         reasons.append("its scrubbed file is missing from storage.")
-    terms = set(version.dataset.use_terms or [])
-    if UseTerm.NMDS in terms:
-        reasons.append("its use terms (NMDS) forbid model development and training.")
-    if purpose == Purpose.COMMERCIAL:
-        if terms & {UseTerm.NCU, UseTerm.NPU}:
-            reasons.append(f"its use terms ({', '.join(sorted(terms & {UseTerm.NCU, UseTerm.NPU}))}) forbid commercial use.")
-        if license_forbids_commercial_use(version.dataset.license):
-            reasons.append(f"its licence {version.dataset.license} forbids commercial use.")
+    reasons += [f"{reason}." for reason in policy.refusals(version.dataset, uses_for(purpose))]
     return reasons
+
+
+def field_reasons(version: DatasetVersion, *, text_fields: Sequence[str], label_field: str) -> list[str]:
+    """G1: a run reads only the columns the steward released for this version, frozen at approval:
+    its text fields among the scrub columns, its label field exactly the approved label column
+    (so the labels a model learns, and that its config, card and attribution name, come from it)."""
+    released = list(version.text_fields or [])
+    approved_label = version.label_field or ""
+    reasons = []
+    unreleased = [name for name in text_fields if name not in released]
+    if unreleased:
+        reasons.append(f"text field(s) {', '.join(unreleased)} are not among the scrub columns its steward released "
+                       f"({', '.join(released) or 'none'}).")
+    if not approved_label:
+        reasons.append("its steward approved no label column, so it cannot be trained on for classification.")
+    elif label_field != approved_label:
+        reasons.append(f"label field {label_field or '(none)'} is not its approved label column ({approved_label}).")
+    return reasons
+
+
+def recorded_authorisation_problems(run, *, at: dt.datetime | None = None) -> list[str]:
+    """G4 at the moment of use (progress reports, publishing, downloads): each input of `run` still
+    has, among the agreements recorded as authorising it, one that is in force at `at` (now),
+    asked of `agreement_in_force`'s own rules; the periodic expiry task is never waited for."""
+    at = at or timezone.now()
+    problems = []
+    inputs = (TrainingRunInput.objects.filter(run_id=run.pk).select_related("dataset_version__dataset")
+              .prefetch_related("agreements"))
+    for run_input in inputs:
+        agreements = list(run_input.agreements.all())
+        found = [agreement_problems(agreement, at=at) for agreement in agreements]
+        if any(not problem for problem in found):
+            continue
+        why = "; ".join(problem[0] for problem in found if problem) or "no agreement was recorded for it"
+        problems.append(f"{describe_version(run_input.dataset_version)}: no agreement that authorised it is in force "
+                        f"({why})")
+    return problems
 
 
 def _stored(version: DatasetVersion) -> bool:

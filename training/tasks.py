@@ -1,11 +1,10 @@
-"""Celery tasks: thin. Each takes an id (or nothing) and calls one service.
+"""Celery tasks: thin. Each takes an id (or nothing) and calls one service, imported inside the
+function (services import these tasks to enqueue them; the seam is the same in every app).
 
 `train_*` tasks route to the `gpu` queue (settings.CELERY_TASK_ROUTES): one worker per GPU.
 """
 from celery import shared_task
 from django.conf import settings
-
-from training import services
 
 
 @shared_task(
@@ -18,10 +17,14 @@ from training import services
 )
 def train_run(self, run_id) -> str:
     """Authorise (THE gate, hash checks) and train one queued run. Anything else is ignored."""
-    return services.training_run_execute(run_id=run_id, task_id=self.request.id or "")
+    from training.services import training_run_execute
+
+    return training_run_execute(run_id=run_id, task_id=self.request.id or "")
 
 
 @shared_task(name="training.tasks.reap_stale_runs")
 def reap_stale_runs() -> dict:
     """Resume or fail runs whose worker stopped sending heartbeats."""
-    return services.training_runs_reap_stale()
+    from training.services import training_runs_reap_stale
+
+    return training_runs_reap_stale()

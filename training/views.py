@@ -99,10 +99,11 @@ def _progress_context(run) -> dict:
 def run_detail(request, pk: int):
     _require_admin(request)
     run = _run(request, pk)
-    front, card = _card_html(run)
+    refusal = artifact_refusal(run)  # asked now: an agreement past its end date refuses (G4)
+    front, card = _card_html(run) if refusal is None else ("", "")
     return render(request, "training/run_detail.html", {
         **_progress_context(run), "inputs": run.inputs.select_related("dataset_version__dataset").prefetch_related("agreements"),
-        "card_front": front, "card_html": card, "download_refusal": artifact_refusal(run),
+        "card_front": front, "card_html": card, "download_refusal": refusal,
     })
 
 

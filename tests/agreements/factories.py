@@ -49,7 +49,9 @@ def make_agreement(*, researcher, versions, uses=("model_training",), state="dra
     now = timezone.now()
     fields = dict(access_request=request, state=state, terms_template=template, terms_text=text, terms_sha256=sha)
     if accepted:
-        fields.update(accepted_sha256=sha, accepted_at=now, accepted_by=researcher, accepted_ip="127.0.0.1")
+        # As agreement_accept_terms stores them: the versions the accepted text names (G4).
+        fields.update(accepted_sha256=sha, accepted_at=now, accepted_by=researcher, accepted_ip="127.0.0.1",
+                      signed_versions=[{"id": v.pk, "sha256": v.scrubbed_sha256} for v in versions])
     if state not in ("draft",):
         fields["submitted_at"] = now
     if state in ("approved", "expired", "revoked"):

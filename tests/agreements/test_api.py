@@ -60,7 +60,8 @@ def test_steward_sees_agreements_on_their_datasets_only(api_client_for, research
     assert ids == [mine["id"]]
     outsider = make_user(Role.CONTRIBUTOR, organization=university)
     resp = api_client_for(outsider).post(f"/api/agreements/{mine['id']}/countersign/")
-    assert resp.status_code == 403 and "steward" in resp.json()["message"]
+    # Not theirs to see: the same 404 as a missing agreement (no existence oracle, issue 10).
+    assert resp.status_code == 404 and resp.json()["code"] == "not_found"
 
 
 def test_transitions_answer_403_and_409_with_reasons(api_client_for, researcher, legal, submitted):
@@ -123,3 +124,20 @@ def test_transitions_are_in_the_openapi_schema(api_client_for, auditor):
     for action in ("submit", "accept", "countersign", "approve", "return", "reject", "revoke"):
         assert f"/api/agreements/{{id}}/{action}/" in paths
     assert "/api/access-requests/" in paths and "/api/datasets/" in paths
+
+
+@pytest.mark.parametrize("action, body", [("submit", {}), ("accept", {"terms_sha256": "0" * 64}), ("countersign", {}),
+                                          ("review", {}), ("approve", {"expires_at": "2099-01-01"}),
+                                          ("return", {"comment": "c"}), ("reject", {"reason": "r"}),
+                                          ("revoke", {"reason": "r"})])
+def test_an_agreement_the_caller_may_not_see_answers_like_a_missing_one(action, body, api_client_for, submitted,
+                                                                        make_user, university):
+    """Issue 10: no existence oracle. Another researcher gets the very answer a missing id gets."""
+    other = api_client_for(make_user(Role.RESEARCHER, organization=university))
+    hidden = other.post(f"/api/agreements/{submitted.pk}/{action}/", body, format="json")
+    missing = other.post(f"/api/agreements/{submitted.pk + 1000}/{action}/", body, format="json")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["code"] == missing.json()["code"] == "not_found"
+    assert hidden.json()["message"].replace(str(submitted.pk), "N") == \
+        missing.json()["message"].replace(str(submitted.pk + 1000), "N")
+    assert Agreement.objects.get(pk=submitted.pk).state == "submitted"

@@ -92,14 +92,15 @@ def test_dataset_terms_block_coverage_even_with_an_agreement(researcher, legal, 
                    legal=legal)
     cov = coverage_for(dataset_version=nmds, uses=["model_training"])
     assert not cov.covered
-    assert "dataset terms NMDS forbid model training (Forum posts)" in cov.reasons
+    assert ("Forum posts: terms NMDS forbid methods and model development, so model training is not allowed"
+            in cov.reasons)
 
     ncu = make_approved_version(organization=contributor.organization, steward=contributor, title="Chats",
                                 use_terms=["NCU"])
     make_agreement(researcher=researcher, versions=[ncu], uses=["model_training", "commercial_use"],
                    state="approved", accepted=True, countersigned=True, legal=legal)
     cov = coverage_for(dataset_version=ncu, uses=["model_training", "commercial_use"])
-    assert not cov.covered and "dataset terms NCU forbid commercial_use (Chats)" in cov.reasons
+    assert not cov.covered and "Chats: terms NCU allow non-commercial use only" in cov.reasons
 
 
 def test_visibility_is_scoped(researcher, make_user, university, legal, contributor, version, ml_admin):

@@ -77,8 +77,10 @@ def test_admin_launches_watches_and_downloads_attributed_model(
     refused = side.locator(".alert-danger")
     expect(refused).to_have_count(2)
     expect(refused.filter(has_text=str(uncovered))).to_contain_text("agreement")
-    expect(refused.filter(has_text=str(nmds))).to_contain_text(
-        "its use terms (NMDS) forbid model development and training.")
+    # The policy's one wording (agreements.policy), shown once (issue 8, hole 9).
+    nmds_reasons = refused.filter(has_text=str(nmds)).locator("li", has_text="NMDS")
+    expect(nmds_reasons).to_have_count(1)
+    expect(nmds_reasons).to_contain_text("terms NMDS forbid methods and model development")
     expect(refused.filter(has_text=str(covered))).to_have_count(0)  # the eligible one is not among the refused
     expect(side.get_by_role("heading", name="Eligible (1)")).to_be_visible()
     expect(side.get_by_text(f"{covered} — covered by agreement #{agreement.pk}")).to_be_visible()

@@ -24,25 +24,34 @@ TOPICS = {
 }
 
 
-def scrubbed_csv_bytes(rows: int = 40, seed: int = 0) -> bytes:
+def raw_email(index: int) -> str:
+    """A value a released column must never carry (used for columns the steward did not release)."""
+    return f"customer{index}@example.com"
+
+
+def scrubbed_csv_bytes(rows: int = 40, seed: int = 0, extra_columns: tuple[str, ...] = ()) -> bytes:
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["text", "label"])
+    writer.writerow(["text", "label", *extra_columns])
     for index in range(rows):
         label = "billing" if index % 2 == 0 else "access"
         words = rng.sample(TOPICS[label], 4) + rng.sample(["please", "help", "today", "my", "the", "<PERSON>"], 2)
         rng.shuffle(words)
-        writer.writerow([" ".join(words), label])
+        writer.writerow([" ".join(words), label, *(raw_email(index) for _ in extra_columns)])
     return out.getvalue().encode("utf-8")
 
 
 def make_training_version(
-    *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, **dataset_kwargs
+    *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, extra_columns: tuple[str, ...] = (),
+    text_fields: tuple[str, ...] = ("text",), label_field: str = "label", **dataset_kwargs
 ) -> DatasetVersion:
-    """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded."""
+    """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded.
+
+    `extra_columns` are in the file (holding raw e-mail addresses) but not released: the steward
+    released `text_fields` as scrub columns and `label_field` as the label (govdata's contract)."""
     dataset = dataset or DatasetFactory(**dataset_kwargs)
-    data = scrubbed_csv_bytes(rows, seed)
+    data = scrubbed_csv_bytes(rows, seed, tuple(extra_columns))
     name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
     approved = status == "approved"
     return DatasetVersion.objects.create(
@@ -55,9 +64,9 @@ def make_training_version(
         scrubbed_sha256=hashlib.sha256(data).hexdigest(),
         scrubbed_size=len(data),
         format="csv",
-        columns=["text", "label"],
-        text_fields=["text"],
-        label_field="label",
+        columns=["text", "label", *extra_columns],
+        text_fields=list(text_fields),
+        label_field=label_field,
         row_count=rows,
         scrubber_config={"engine": "presidio", "operator": "replace", "entities": ["PERSON", "EMAIL_ADDRESS"]},
         pii_report={"by_entity": {"PERSON": {"count": rows // 4}}},

@@ -10,6 +10,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from config.exceptions import ApplicationError
 from training import services
+from training.services import worker
+from training.tasks import train_run
 from training.models import RunState, TrainingRun
 from training.services import training_run_cancel, training_run_launch, training_runs_reap_stale
 from training.tasks import reap_stale_runs
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def no_enqueue(monkeypatch):
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue", lambda run_id, task_id: enqueued.append(run_id))
+    monkeypatch.setattr(train_run, "apply_async", lambda args, task_id=None: enqueued.append(args[0]))
     return enqueued
 
 
@@ -40,7 +42,7 @@ def test_admin_cancels_a_running_run_and_the_worker_stops_at_its_next_step(
             if not cancelled:
                 cancelled.append(training_run_cancel(run=TrainingRun.objects.get(pk=run_id()), actor=ml_admin,
                                                      reason="wrong data"))
-                monkeypatch.setattr(services, "STOP_POLL_SECONDS", 0.0)
+                monkeypatch.setattr(worker, "STOP_POLL_SECONDS", 0.0)
             else:
                 steps_after_cancel.append(info["step"])
 

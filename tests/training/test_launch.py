@@ -7,6 +7,7 @@ from audit.models import AuditEvent
 from config.exceptions import ApplicationError
 from tests.training.factories import make_training_version
 from training import services
+from training.tasks import train_run
 from training.models import RunState, TrainingRun
 from training.services import training_run_launch
 
@@ -86,7 +87,7 @@ def test_allowed_launch_over_the_api_is_queued_with_fields_from_the_version(
     ml_admin, api_client_for, tiny_base_model, covered_version, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue", lambda run_id, task_id: enqueued.append((run_id, task_id)))
+    monkeypatch.setattr(train_run, "apply_async", lambda args, task_id=None: enqueued.append((args[0], task_id)))
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(ml_admin).post(
             "/api/training-runs/", {"base_model": tiny_base_model.pk, "dataset_versions": [covered_version.pk],

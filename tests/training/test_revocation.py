@@ -6,6 +6,7 @@ import pytest
 from audit.models import AuditEvent
 from tests.training.factories import end_agreement, make_agreement_in_force
 from training import services
+from training.tasks import train_run
 from training.models import RunState
 from training.services import training_run_launch
 
@@ -119,7 +120,7 @@ def test_run_stays_valid_when_another_agreement_in_force_still_covers_every_inpu
 def test_unrelated_runs_are_untouched(ml_admin, legal, researcher, tiny_base_model, covered_version, monkeypatch):
     from tests.training.factories import make_training_version
 
-    monkeypatch.setattr(services, "_enqueue", lambda *a: None)
+    monkeypatch.setattr(train_run, "apply_async", lambda *a, **k: None)
     other = make_training_version()
     make_agreement_in_force(researcher=researcher, legal=legal, versions=[other])
     untouched = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[other])

@@ -6,6 +6,7 @@ import pytest
 from accounts.registry import demo_steps
 from tests.training.factories import make_training_version
 from training import services
+from training.tasks import train_run
 from training.models import BaseModel, RunState, TrainingRun
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_launch_watch_and_download_in_the_browser(
 def test_active_run_page_polls_every_two_seconds_and_offers_cancel(
     admin_client, ml_admin, tiny_base_model, covered_version, monkeypatch
 ):
-    monkeypatch.setattr(services, "_enqueue", lambda *a: None)
+    monkeypatch.setattr(train_run, "apply_async", lambda *a, **k: None)
     run = services.training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
     TrainingRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, step=5, total_steps=20, epoch=1, loss=0.7,
                                                  samples_per_sec=123.4, loss_history=[[1, 0.9], [5, 0.7]])

@@ -37,7 +37,7 @@ def opened_files(monkeypatch):
 
 @pytest.fixture
 def queued_run(ml_admin, tiny_base_model, covered_version, tiny_hyper, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda *a: None)  # the test calls the task itself
+    monkeypatch.setattr(train_run, "apply_async", lambda *a, **k: None)  # the test calls the task itself
     run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version],
                               **tiny_hyper)
     assert run.state == RunState.QUEUED
@@ -129,3 +129,27 @@ def test_sha256_recorded_at_launch_must_match_the_approved_one(queued_run, train
     queued_run.refresh_from_db()
     assert any("differs from the one recorded at launch" in r for r in queued_run.denial_reasons)
     assert trainer_spy == [] and opened_files == []
+
+
+def test_denial_reasons_name_no_server_path(queued_run, covered_version, trainer_spy, settings):
+    """Issue 10: the reason an admin reads names the version and the digests, never a file system path."""
+    tamper(covered_version)
+    assert train_run.apply(args=[queued_run.pk]).get() == "denied"
+    queued_run.refresh_from_db()
+    [reason] = queued_run.denial_reasons
+    assert "integrity check failed" in reason and f"version #{covered_version.pk}" in reason
+    assert str(settings.MEDIA_ROOT) not in reason and covered_version.scrubbed_file.name not in reason
+    assert "/" not in reason
+
+
+def test_an_unreadable_file_is_denied_without_its_path(queued_run, covered_version, trainer_spy, monkeypatch,
+                                                       settings):
+    def unreadable(path, sha256):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(training_inputs, "open_verified", unreadable)
+    assert train_run.apply(args=[queued_run.pk]).get() == "denied"
+    queued_run.refresh_from_db()
+    [reason] = queued_run.denial_reasons
+    assert "could not be opened (Permission denied)" in reason
+    assert str(settings.MEDIA_ROOT) not in reason and "/" not in reason

@@ -1,0 +1,149 @@
+"""Launching a run: input validation, THE gate (columns released by the steward included, G1),
+the inputs with the agreements that authorised them, and the hand-over to the gpu queue."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from config.exceptions import ApplicationError
+from datasets_app.models import DatasetVersion
+from training.artifacts import agreement_snapshot
+from training.gate import GateResult, check_training_gate
+from training.models import BaseModel, Purpose, RunState, TrainingRun, TrainingRunInput, TrainingTask
+from training.services.runs import enqueue_run, require_admin
+
+# Hyperparameter bounds: beyond them a run is a mistake, not a choice.
+LIMITS = {
+    "epochs": (1, 100),
+    "batch_size": (1, 4096),
+    "max_length": (8, 8192),
+    "learning_rate": (1e-8, 1.0),
+}
+
+
+def _validate_launch(
+    *,
+    base_model: BaseModel,
+    dataset_versions: Sequence[DatasetVersion],
+    task: str,
+    purpose: str,
+    text_fields: list[str],
+    label_field: str,
+    hyper: dict[str, Any],
+) -> None:
+    problems = []
+    if task not in TrainingTask.values:
+        problems.append(f"Unknown task {task!r}.")
+    elif base_model.supported_tasks and task not in base_model.supported_tasks:
+        problems.append(f"Base model {base_model.name} does not support {task}.")
+    if purpose not in Purpose.values:
+        problems.append(f"Unknown purpose {purpose!r}; choose research or commercial.")
+    if not dataset_versions:
+        problems.append("Choose at least one dataset version.")
+    if len({version.pk for version in dataset_versions}) != len(dataset_versions):
+        problems.append("A dataset version is listed twice.")
+    if not text_fields:
+        problems.append("Name the text field(s) to train on.")
+    if not label_field:
+        problems.append("Name the label field.")
+    for name, (low, high) in LIMITS.items():
+        value = hyper[name]
+        if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+            problems.append(f"{name} must be between {low} and {high}.")
+    for version in dataset_versions:
+        columns = set(version.columns or [])
+        missing = [f for f in [*text_fields, label_field] if f and columns and f not in columns]
+        if missing:
+            problems.append(f"{version}: has no column(s) {', '.join(missing)}.")
+    if problems:
+        raise ApplicationError("The run cannot be launched as specified.", reasons=problems)
+
+
+def default_fields(dataset_versions: Sequence[DatasetVersion]) -> tuple[list[str], str]:
+    """Text and label fields from the versions: the first version's, as the steward released them."""
+    for version in dataset_versions:
+        if version.text_fields or version.label_field:
+            return list(version.text_fields or []), version.label_field or ""
+    return [], ""
+
+
+def training_run_launch(
+    *,
+    actor,
+    base_model: BaseModel,
+    dataset_versions: Sequence[DatasetVersion],
+    purpose: str = Purpose.RESEARCH,
+    task: str = TrainingTask.TEXT_CLASSIFICATION,
+    text_fields: Sequence[str] | None = None,
+    label_field: str | None = None,
+    epochs: int = 3,
+    learning_rate: float = 5e-5,
+    batch_size: int = 16,
+    max_length: int = 128,
+    seed: int = 42,
+) -> TrainingRun:
+    """Launch a run through THE gate. Admins only (403).
+
+    A refused launch is still recorded: the run is saved as `denied` with every reason (check
+    `run.state`; the API answers 403 with `run.denial_reasons`). Asking for a column the steward
+    did not release (G1) is such a refusal. An allowed run is `queued` and handed to the gpu
+    queue once this transaction commits.
+    """
+    require_admin(actor, "launch training runs")
+    versions = list(dataset_versions)
+    default_text, default_label = default_fields(versions)
+    text_fields = list(text_fields) if text_fields else default_text
+    label_field = label_field or default_label
+    hyper = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length}
+    _validate_launch(
+        base_model=base_model, dataset_versions=versions, task=task, purpose=purpose,
+        text_fields=text_fields, label_field=label_field, hyper=hyper,
+    )
+    with transaction.atomic():
+        gate = check_training_gate(dataset_versions=versions, base_model=base_model, purpose=purpose,
+                                   text_fields=text_fields, label_field=label_field)
+        task_id = str(uuid.uuid4()) if gate.allowed else ""
+        run = TrainingRun(
+            base_model=base_model, task=task, text_fields=text_fields, label_field=label_field,
+            purpose=purpose, launched_by=actor, seed=seed, celery_task_id=task_id,
+            state=RunState.QUEUED if gate.allowed else RunState.DENIED,
+            denial_reasons=gate.reasons, **hyper,
+        )
+        if not gate.allowed:
+            run.finished_at = timezone.now()
+        run.save()
+        _record_inputs(run, versions, gate)
+        record_event(
+            actor=actor,
+            action="training_run.launched" if gate.allowed else "training_run.denied",
+            target=run,
+            after={"state": run.state},
+            metadata={
+                "base_model": base_model.name,
+                "dataset_versions": [version.pk for version in versions],
+                "purpose": purpose,
+                "text_fields": text_fields,
+                "label_field": label_field,
+                "reasons": gate.reasons,
+                "coverage": {str(key): value for key, value in gate.coverage.items()},
+            },
+        )
+        if gate.allowed:
+            enqueue_run(run.pk, task_id)
+    return run
+
+
+def _record_inputs(run: TrainingRun, versions: Sequence[DatasetVersion], gate: GateResult) -> None:
+    for position, version in enumerate(versions):
+        covering = gate.agreements.get(version.pk, [])
+        run_input = TrainingRunInput.objects.create(
+            run=run, dataset_version=version, position=position, sha256=version.scrubbed_sha256,
+            authorization_snapshot=[agreement_snapshot(agreement) for agreement in covering],
+        )
+        if covering:
+            run_input.agreements.add(*covering)
