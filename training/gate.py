@@ -127,6 +127,14 @@ def field_reasons(version: DatasetVersion, *, text_fields: Sequence[str], label_
     (so the labels a model learns, and that its config, card and attribution name, come from it)."""
     released = list(version.text_fields or [])
     approved_label = version.label_field or ""
+    roles = version.column_roles or {}
+    # G2: a version approved without a role for every column (before governed columns existed, or
+    # edited behind the services) may hold columns nobody scrubbed: nothing of it is released.
+    if not roles:
+        return ["it was approved without column roles, so no column of it is released; upload it again."]
+    by_role = {role: [c for c, spec in roles.items() if spec.get("role") == role] for role in ("scrub", "label")}
+    if sorted(by_role["scrub"]) != sorted(released) or (by_role["label"] or [""])[0] != approved_label:
+        return ["its released columns disagree with the column roles its steward approved."]
     reasons = []
     unreleased = [name for name in text_fields if name not in released]
     if unreleased:

@@ -67,6 +67,11 @@ def make_training_version(
         columns=["text", "label", *extra_columns],
         text_fields=list(text_fields),
         label_field=label_field,
+        column_roles={
+            **{name: {"role": "drop", "reason": ""} for name in ("text", "label", *extra_columns)},
+            **{name: {"role": "scrub", "reason": ""} for name in text_fields},
+            **({label_field: {"role": "label", "reason": ""}} if label_field else {}),
+        },
         row_count=rows,
         scrubber_config={"engine": "presidio", "operator": "replace", "entities": ["PERSON", "EMAIL_ADDRESS"]},
         pii_report={"by_entity": {"PERSON": {"count": rows // 4}}},

@@ -47,7 +47,7 @@ def test_scrubbed_approved_upload_to_model_with_card_and_attribution(
     version.refresh_from_db()
     assert version.status == "scrubbed", version.failure_reason
     version = dataset_services.version_approve(version=version, actor=contributor,
-                                               override_reason="synthetic test data")
+                                               scrubbed_sha256=version.scrubbed_sha256, override_reason="synthetic test data")
     make_agreement_in_force(researcher=researcher, legal=legal, versions=[version])
 
     with django_capture_on_commit_callbacks(execute=True):
