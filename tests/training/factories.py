@@ -44,12 +44,14 @@ def scrubbed_csv_bytes(rows: int = 40, seed: int = 0, extra_columns: tuple[str, 
 
 def make_training_version(
     *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, extra_columns: tuple[str, ...] = (),
-    text_fields: tuple[str, ...] = ("text",), label_field: str = "label", **dataset_kwargs
+    text_fields: tuple[str, ...] = ("text",), label_field: str = "label", column_roles: dict | None = None,
+    **dataset_kwargs
 ) -> DatasetVersion:
     """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded.
 
     `extra_columns` are in the file (holding raw e-mail addresses) but not released: the steward
-    released `text_fields` as scrub columns and `label_field` as the label (govdata's contract)."""
+    released `text_fields` as scrub columns and `label_field` as the label (govdata's contract);
+    `column_roles` overrides the roles stored with it (a version approved before roles existed)."""
     dataset = dataset or DatasetFactory(**dataset_kwargs)
     data = scrubbed_csv_bytes(rows, seed, tuple(extra_columns))
     name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
@@ -67,7 +69,7 @@ def make_training_version(
         columns=["text", "label", *extra_columns],
         text_fields=list(text_fields),
         label_field=label_field,
-        column_roles={
+        column_roles=column_roles if column_roles is not None else {
             **{name: {"role": "drop", "reason": ""} for name in ("text", "label", *extra_columns)},
             **{name: {"role": "scrub", "reason": ""} for name in text_fields},
             **({label_field: {"role": "label", "reason": ""}} if label_field else {}),

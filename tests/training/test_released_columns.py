@@ -126,3 +126,25 @@ def test_run_edited_in_the_database_after_launch_is_denied_in_the_worker_before_
     assert trainer_spy == [] and opened_files == []  # not a byte of any file was read
     assert AuditEvent.objects.filter(action="training_run.denied", target_id=str(run.pk),
                                      metadata__stage="worker").exists()
+
+
+@pytest.mark.parametrize("roles, why", [
+    ({}, "approved without column roles"),
+    # text_fields/label_field say "text"/"label", the steward's roles say the label is the e-mail column
+    ({"text": {"role": "scrub", "reason": ""}, "label": {"role": "drop", "reason": ""},
+      "email": {"role": "label", "reason": ""}}, "disagree with the column roles"),
+    ({"text": {"role": "drop", "reason": ""}, "label": {"role": "label", "reason": ""},
+      "email": {"role": "scrub", "reason": ""}}, "disagree with the column roles"),
+])
+def test_a_version_whose_roles_do_not_release_its_training_columns_is_refused(
+    roles, why, ml_admin, researcher, legal, tiny_base_model, trainer_spy, django_capture_on_commit_callbacks
+):
+    """G2 behind G1: released columns are read from the roles the steward set, so a version stored
+    without roles, or whose text/label fields disagree with them, releases nothing."""
+    version = make_training_version(extra_columns=("email",), column_roles=roles)
+    make_agreement_in_force(researcher=researcher, legal=legal, versions=[version])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[version],
+                                  text_fields=["text"], label_field="label")
+    assert run.state == RunState.DENIED and callbacks == []
+    assert any(why in reason for reason in run.denial_reasons), run.denial_reasons
