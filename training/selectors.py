@@ -55,7 +55,7 @@ def version_eligibility(*, purpose: str = Purpose.RESEARCH, versions=None) -> li
 
 
 def dashboard_summary(user) -> dict:
-    runs = runs_visible_to(user)
+    runs = runs_visible_to(user).prefetch_related(None)  # the panel shows no inputs
     return {
         "active": list(runs.filter(state__in=ACTIVE_STATES)[:5]),
         "active_count": runs.filter(state__in=ACTIVE_STATES).count(),
