@@ -12,7 +12,10 @@ from agreements import rules as agreement_rules
 from agreements import services
 from agreements.filters import CatalogueFilter
 from agreements.models import Agreement
-from agreements.selectors import agreement_get_visible, agreements_visible_to, catalogue_visible_to
+from agreements.selectors import (
+    agreement_get_visible, agreements_problems, agreements_visible_to, catalogue_visible_to,
+    with_approved_versions,
+)
 from config.exceptions import ApplicationError
 from agreements.serializers import (
     AcceptInputSerializer, AccessRequestInputSerializer, AgreementSerializer, ApproveInputSerializer,
@@ -41,16 +44,25 @@ class CatalogueListApi(generics.ListAPIView):
     def get_queryset(self):
         # Only datasets with an approved version, whatever `?status=` asks (a contributor's own
         # organisation's datasets aside): never-approved descriptions stay private (G7).
-        return catalogue_visible_to(self.request.user).order_by("title")
+        return with_approved_versions(catalogue_visible_to(self.request.user).order_by("title", "pk"))
 
 
 class AgreementListApi(generics.ListAPIView):
     serializer_class = AgreementSerializer
 
     def get_queryset(self):
-        return agreements_visible_to(self.request.user).prefetch_related(
+        return agreements_visible_to(self.request.user).select_related("terms_template").prefetch_related(
             "access_request__dataset_versions__dataset__organization", "countersignatures__organization",
-            "countersignatures__signed_by").order_by("-created_at")
+            "countersignatures__signed_by").order_by("-created_at", "-pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "problems": getattr(self, "_page_problems", None)}
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # In force or not, for the whole page in a fixed number of queries (G4: the same rules).
+        self._page_problems = agreements_problems(page if page is not None else queryset)
+        return page
 
 
 class AgreementDetailApi(generics.RetrieveAPIView):

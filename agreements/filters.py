@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -43,7 +43,7 @@ class CatalogueFilter(django_filters.FilterSet):
         return qs.filter(use_terms__icontains=f'"{value}"')
 
     def with_status(self, qs, name, value: str):
-        return qs.filter(versions__status=value).distinct()
+        return qs.filter(Exists(DatasetVersion.objects.filter(dataset=OuterRef("pk"), status=value)))
 
 
 class QueueFilter(django_filters.FilterSet):
@@ -65,7 +65,9 @@ class QueueFilter(django_filters.FilterSet):
         return qs.filter(state=value)
 
     def with_org(self, qs, name, value):
-        return qs.filter(access_request__dataset_versions__dataset__organization=value).distinct()
+        from agreements.selectors import on_organization_datasets
+
+        return qs.filter(on_organization_datasets(value.pk))
 
     def older_than(self, qs, name, value):
         return qs.filter(submitted_at__lte=timezone.now() - timezone.timedelta(days=int(value)))

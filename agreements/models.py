@@ -123,7 +123,14 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "expires_at"])]
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            # The list pages' and the API's sorts, and the review queue's (issue 11).
+            models.Index(fields=["updated_at", "id"], name="agreement_updated_idx"),
+            models.Index(fields=["state", "updated_at", "id"], name="agreement_state_updated_idx"),
+            models.Index(fields=["created_at", "id"], name="agreement_created_idx"),
+            models.Index(fields=["state", "submitted_at", "id"], name="agreement_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Agreement #{self.pk}: {self.access_request.project_title}"

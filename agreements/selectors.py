@@ -4,21 +4,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.rules import is_admin, is_auditor, is_contributor, is_legal, is_researcher
 from agreements import policy
-from agreements.models import Agreement, Countersignature
+from agreements.models import AccessRequest, Agreement, Countersignature
 from agreements.use_checks import UseCheck, check_intended_uses, overall_decision  # noqa: F401 (re-export)
 from datasets_app.models import Dataset, DatasetVersion
 
 State = Agreement.State
+DASHBOARD_ROWS = 8
 
 
 # --- in force ------------------------------------------------------------------------------------
-def agreement_problems(agreement: Agreement, *, at=None) -> list[str]:
-    """Every reason the agreement is not in force at `at` (now by default); empty when it is."""
+def agreement_problems(agreement: Agreement, *, at=None, facts: "SignatureFacts | None" = None) -> list[str]:
+    """Every reason the agreement is not in force at `at` (now by default); empty when it is.
+
+    `facts`: the agreement's countersignatures and required signatories read for a whole page at
+    once (`signature_facts`); without it they are read now. Either way the same rules decide (G4)."""
     at = at or timezone.now()
     label = f"agreement #{agreement.pk}"
     problems: list[str] = []
@@ -33,14 +37,60 @@ def agreement_problems(agreement: Agreement, *, at=None) -> list[str]:
         problems.append(f"{label} has no expiry date")
     if not agreement.researcher_accepted:
         problems.append(f"{label} lacks the researcher's acceptance of its terms")
-    signed = set(
-        Countersignature.objects.filter(agreement=agreement, terms_sha256=agreement.terms_sha256 or "-")
-        .values_list("organization_id", flat=True)
-    )
-    for org in agreement.required_signatory_organizations():
-        if org.pk not in signed:
-            problems.append(f"{label} lacks the countersignature of {org.name}")
+    if facts is None:
+        facts = signature_facts([agreement])
+    signed = facts.signed_org_ids(agreement)
+    for org_id, org_name in facts.required_orgs(agreement):
+        if org_id not in signed:
+            problems.append(f"{label} lacks the countersignature of {org_name}")
     return problems
+
+
+@dataclass
+class SignatureFacts:
+    """For a set of agreements, read in two queries whatever their number: which organisations
+    countersigned which text, and which organisations must (the owners of the requested versions'
+    datasets, in the organisations' own order)."""
+
+    signatures: dict[int, set[tuple[int, str]]] = field(default_factory=dict)  # agreement -> {(org, sha)}
+    required: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # access request -> [(org, name)]
+
+    def signed_org_ids(self, agreement: Agreement) -> set[int]:
+        sha = agreement.terms_sha256 or "-"
+        return {org for org, signed_sha in self.signatures.get(agreement.pk, ()) if signed_sha == sha}
+
+    def required_orgs(self, agreement: Agreement) -> list[tuple[int, str]]:
+        return self.required.get(agreement.access_request_id, [])
+
+
+def signature_facts(agreements: Iterable[Agreement]) -> SignatureFacts:
+    from accounts.models import Organization
+
+    agreements = list(agreements)
+    facts = SignatureFacts()
+    if not agreements:
+        return facts
+    for agreement_id, org_id, sha in Countersignature.objects.filter(
+        agreement_id__in=[a.pk for a in agreements]
+    ).values_list("agreement_id", "organization_id", "terms_sha256"):
+        facts.signatures.setdefault(agreement_id, set()).add((org_id, sha))
+    rows = (
+        Organization.objects.filter(datasets__versions__access_requests__in=[a.access_request_id for a in agreements])
+        .values_list("datasets__versions__access_requests", "pk", "name")
+        .distinct()
+        .order_by(*Organization._meta.ordering, "pk")
+    )
+    for request_id, org_id, name in rows:
+        facts.required.setdefault(request_id, []).append((org_id, name))
+    return facts
+
+
+def agreements_problems(agreements: Iterable[Agreement], *, at=None) -> dict[int, list[str]]:
+    """`agreement_problems` for a page of agreements at once (three queries, whatever the page)."""
+    agreements = list(agreements)
+    at = at or timezone.now()
+    facts = signature_facts(agreements)
+    return {a.pk: agreement_problems(a, at=at, facts=facts) for a in agreements}
 
 
 def agreement_in_force(agreement: Agreement, *, at=None) -> bool:
@@ -82,39 +132,65 @@ def coverage_for(*, dataset_version: DatasetVersion, uses: Iterable[str], at=Non
     it is not covered. An agreement covers a version only if its signed text names that version
     with its current scrubbed sha256. `include_terms`: also report what the dataset's own terms
     forbid (the gate asks the policy itself, so each fact is reported once)."""
+    return coverages_for(dataset_versions=[dataset_version], uses=uses, at=at,
+                         include_terms=include_terms)[dataset_version.pk]
+
+
+def coverages_for(*, dataset_versions: Iterable[DatasetVersion], uses: Iterable[str], at=None,
+                  include_terms: bool = True) -> dict[int, Coverage]:
+    """`coverage_for` for a page of versions at once: the candidate agreements, their requests and
+    their signatures are read in a fixed number of queries, then each version is judged by exactly
+    the same rules, in the same order, as one at a time (G4)."""
+    versions = list(dataset_versions)
     uses = [str(u) for u in uses]
     at = at or timezone.now()
-    reasons = dataset_term_reasons(dataset=dataset_version.dataset, uses=uses) if include_terms else []
-    in_force: list[Agreement] = []
-    agreement_reasons: list[str] = []
     # The many-to-many only narrows the search; the signed list decides (a version removed from
     # the request in the database is not covered either: fail closed).
-    candidates = (
-        Agreement.objects.filter(access_request__dataset_versions=dataset_version)
-        .exclude(state=State.DRAFT)
-        .select_related("access_request")
-        .order_by("pk")
-    )
-    for agreement in candidates:
-        problems = agreement_problems(agreement, at=at)
-        if (signed := signed_version_problem(agreement, dataset_version)) is not None:
-            problems.append(signed)
-        missing = [u for u in uses if u not in agreement.access_request.intended_uses]
-        problems += [f"agreement #{agreement.pk} does not permit {u}" for u in missing]
-        if problems:
-            agreement_reasons.extend(problems)
-        else:
-            in_force.append(agreement)
-    if not in_force:
-        reasons = [f"no agreement in force covers {dataset_version} for {', '.join(uses) or 'any use'}"] + reasons
-        reasons += agreement_reasons
-    return Coverage(agreements=in_force, reasons=reasons)
+    links = AccessRequest.dataset_versions.through.objects.filter(
+        datasetversion_id__in=[v.pk for v in versions]
+    ).exclude(accessrequest__agreement__state=State.DRAFT).values_list("datasetversion_id", "accessrequest__agreement")
+    by_version: dict[int, set[int]] = {}
+    for version_id, agreement_id in links:
+        if agreement_id is not None:
+            by_version.setdefault(version_id, set()).add(agreement_id)
+    wanted = set().union(*by_version.values()) if by_version else set()
+    agreements = {a.pk: a for a in Agreement.objects.filter(pk__in=wanted).select_related("access_request")}
+    facts = signature_facts(agreements.values())
+    problems_of = {pk: agreement_problems(a, at=at, facts=facts) for pk, a in agreements.items()}
+    result: dict[int, Coverage] = {}
+    for version in versions:
+        reasons = dataset_term_reasons(dataset=version.dataset, uses=uses) if include_terms else []
+        in_force: list[Agreement] = []
+        agreement_reasons: list[str] = []
+        for agreement_id in sorted(by_version.get(version.pk, ())):
+            agreement = agreements[agreement_id]
+            problems = list(problems_of[agreement_id])
+            if (signed := signed_version_problem(agreement, version)) is not None:
+                problems.append(signed)
+            missing = [u for u in uses if u not in agreement.access_request.intended_uses]
+            problems += [f"agreement #{agreement.pk} does not permit {u}" for u in missing]
+            if problems:
+                agreement_reasons.extend(problems)
+            else:
+                in_force.append(agreement)
+        if not in_force:
+            reasons = [f"no agreement in force covers {version} for {', '.join(uses) or 'any use'}"] + reasons
+            reasons += agreement_reasons
+        result[version.pk] = Coverage(agreements=in_force, reasons=reasons)
+    return result
 
 
 # --- scoped reads ----------------------------------------------------------------------------
 def _base_agreements() -> QuerySet[Agreement]:
     return Agreement.objects.select_related("access_request", "access_request__researcher",
                                             "access_request__organization")
+
+
+def on_organization_datasets(organization_id) -> Exists:
+    """The agreement's request names a version of one of `organization_id`'s datasets. An EXISTS,
+    not a join: no DISTINCT over the whole table, and the sort's index stays usable."""
+    return Exists(AccessRequest.dataset_versions.through.objects.filter(
+        accessrequest_id=OuterRef("access_request_id"), datasetversion__dataset__organization_id=organization_id))
 
 
 def agreements_visible_to(user) -> QuerySet[Agreement]:
@@ -129,10 +205,16 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     if is_researcher(user):
         q |= Q(access_request__researcher=user)
     if is_contributor(user) and user.organization_id:
-        q |= Q(access_request__dataset_versions__dataset__organization_id=user.organization_id) & ~Q(
-            state=State.DRAFT
-        )
-    return qs.filter(q).distinct()
+        q |= Q(on_organization_datasets(user.organization_id)) & ~Q(state=State.DRAFT)
+    return qs.filter(q)
+
+
+def with_list_rows(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """What a list row shows (project, researcher, organisation, each version with its dataset),
+    in a fixed number of queries per page."""
+    return qs.prefetch_related(Prefetch(
+        "access_request__dataset_versions",
+        queryset=DatasetVersion.objects.select_related("dataset").order_by("dataset__title", "-number", "pk")))
 
 
 def agreement_get_visible(*, user, pk: int) -> Agreement | None:
@@ -144,43 +226,41 @@ def review_queue(*, state: str | None = None, organization_id: int | None = None
     qs = _base_agreements()
     qs = qs.filter(state=state) if state else qs.filter(state__in=Agreement.PENDING_REVIEW)
     if organization_id:
-        qs = qs.filter(access_request__dataset_versions__dataset__organization_id=organization_id).distinct()
+        qs = qs.filter(on_organization_datasets(organization_id))
     if older_than_days:
         qs = qs.filter(submitted_at__lte=timezone.now() - timezone.timedelta(days=older_than_days))
     return qs.order_by("submitted_at", "pk")
 
 
-def awaiting_countersignature(user) -> list[Agreement]:
-    """Agreements on the user's organisation's datasets that lack its countersignature."""
+def awaiting_countersignature(user) -> QuerySet[Agreement]:
+    """Agreements on the user's organisation's datasets that lack its countersignature (a
+    queryset: the dashboard shows a few and counts the rest)."""
     if not (is_contributor(user) and user.organization_id):
-        return []
+        return Agreement.objects.none()
     qs = (
         _base_agreements()
-        .filter(state__in=[State.SUBMITTED, State.IN_REVIEW, State.APPROVED],
-                access_request__dataset_versions__dataset__organization_id=user.organization_id)
+        .filter(on_organization_datasets(user.organization_id),
+                state__in=[State.SUBMITTED, State.IN_REVIEW, State.APPROVED])
         .exclude(accepted_at=None)
-        .distinct()
     )
     signed = Countersignature.objects.filter(agreement=OuterRef("pk"), organization_id=user.organization_id,
                                              terms_sha256=OuterRef("terms_sha256"))
-    return list(qs.annotate(signed=Exists(signed)).filter(signed=False).order_by("pk"))
+    return qs.filter(~Exists(signed)).order_by("pk")
 
 
 # --- catalogue -----------------------------------------------------------------------------
+def has_approved_version() -> Exists:
+    return Exists(DatasetVersion.objects.filter(dataset=OuterRef("pk"), status=DatasetVersion.Status.APPROVED))
+
+
 def requestable_datasets() -> QuerySet[Dataset]:
-    return (
-        Dataset.objects.select_related("organization", "steward")
-        .annotate(approved_versions=Count("versions", filter=Q(versions__status="approved")))
-        .filter(approved_versions__gt=0)
-    )
+    return Dataset.objects.select_related("organization", "steward").filter(has_approved_version())
 
 
 def catalogue_datasets() -> QuerySet[Dataset]:
-    """Every dataset with its count of approved versions. Unscoped: pages and the API use
-    `catalogue_visible_to`."""
-    return Dataset.objects.select_related("organization", "steward").annotate(
-        approved_versions=Count("versions", filter=Q(versions__status="approved"), distinct=True)
-    )
+    """Every dataset, marked `has_approved` when it has an approved version (an EXISTS, not a
+    count over the whole versions table). Unscoped: pages and the API use `catalogue_visible_to`."""
+    return Dataset.objects.select_related("organization", "steward").annotate(has_approved=has_approved_version())
 
 
 def catalogue_visible_to(user) -> QuerySet[Dataset]:
@@ -190,10 +270,17 @@ def catalogue_visible_to(user) -> QuerySet[Dataset]:
     qs = catalogue_datasets()
     if not (user and user.is_authenticated):
         return qs.none()
-    visible = Q(approved_versions__gt=0)
+    visible = Q(has_approved=True)
     if is_contributor(user) and user.organization_id:
         visible |= Q(organization_id=user.organization_id)
     return qs.filter(visible)
+
+
+def with_approved_versions(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """Each dataset's approved versions, newest first, as `approved_list` (one query per page)."""
+    return qs.prefetch_related(Prefetch(
+        "versions", queryset=DatasetVersion.objects.filter(status=DatasetVersion.Status.APPROVED).order_by("-number"),
+        to_attr="approved_list"))
 
 
 def latest_approved_version(dataset) -> DatasetVersion | None:
@@ -227,8 +314,11 @@ def queue_summary(user) -> dict:
 
 
 def my_requests_summary(user) -> dict:
-    return {"agreements": list(_base_agreements().filter(access_request__researcher=user).order_by("-updated_at")[:8])}
+    mine = _base_agreements().filter(access_request__researcher=user)
+    return {"agreements": list(mine.order_by("-updated_at", "-pk")[:DASHBOARD_ROWS]), "count": mine.count()}
 
 
 def countersign_summary(user) -> dict:
-    return {"agreements": awaiting_countersignature(user)}
+    """A few, and how many in all ("12 waiting — see all"): never an unbounded panel."""
+    waiting = awaiting_countersignature(user)
+    return {"agreements": list(waiting[:DASHBOARD_ROWS]), "count": waiting.count()}

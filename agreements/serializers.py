@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agreements.models import Agreement, IntendedUse
-from agreements.selectors import agreement_problems, latest_approved_version, pii_summary
+from agreements.selectors import agreement_problems, pii_summary
 from datasets_app.models import Dataset, DatasetVersion
 
 
@@ -42,11 +42,21 @@ class AgreementSerializer(serializers.ModelSerializer):
                   "terms_text", "accepted_at", "submitted_at", "review_comment", "rejection_reason", "approved_at",
                   "expires_at", "conditions", "revoked_at", "revocation_reason", "countersignatures", "created_at"]
 
+    def _problems(self, obj) -> list[str]:
+        # A list endpoint reads them for its whole page at once (selectors.agreements_problems).
+        page = self.context.get("problems")
+        if page is not None and obj.pk in page:
+            return page[obj.pk]
+        cache = self.context.setdefault("_problems", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = agreement_problems(obj)
+        return cache[obj.pk]
+
     def get_problems(self, obj) -> list[str]:
-        return agreement_problems(obj)
+        return self._problems(obj)
 
     def get_in_force(self, obj) -> bool:
-        return not agreement_problems(obj)
+        return not self._problems(obj)
 
 
 class AccessRequestInputSerializer(serializers.Serializer):
@@ -89,9 +99,17 @@ class CatalogueDatasetSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "description", "organization", "license", "attribution_text", "citation",
                   "tags", "use_terms", "time_limit_days", "approved_versions", "pii_summary"]
 
+    @staticmethod
+    def _approved(obj) -> list:
+        # Prefetched for the page by selectors.with_approved_versions; read now otherwise.
+        if hasattr(obj, "approved_list"):
+            return obj.approved_list
+        return list(obj.versions.filter(status="approved").order_by("-number"))
+
     def get_approved_versions(self, obj) -> list[dict]:
         return [{"id": v.pk, "number": v.number, "row_count": v.row_count, "scrubbed_sha256": v.scrubbed_sha256}
-                for v in obj.versions.filter(status="approved").order_by("-number")]
+                for v in self._approved(obj)]
 
     def get_pii_summary(self, obj) -> dict:
-        return pii_summary(latest_approved_version(obj))
+        approved = self._approved(obj)
+        return pii_summary(approved[0] if approved else None)

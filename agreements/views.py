@@ -2,6 +2,7 @@
 Thin: parse, call one service, render. Service refusals become a message (and 4xx on htmx)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,8 +27,11 @@ from agreements.selectors import (
     latest_approved_version,
     overall_decision,
     pii_summary,
+    with_approved_versions,
+    with_list_rows,
 )
 from config.exceptions import ApplicationError
+from config.paging import offset_page
 from datasets_app.licenses import classify
 from datasets_app.models import Dataset
 
@@ -47,13 +51,14 @@ def catalogue(request):
     _require(agreement_rules.can_browse_catalogue, request.user)
     # Datasets with an approved version only, whatever the filters say (G7); a contributor's own
     # organisation's datasets aside.
-    base = catalogue_visible_to(request.user).order_by("title")
+    base = catalogue_visible_to(request.user).order_by("title", "pk")
     if not request.GET.get("status"):
-        base = base.filter(approved_versions__gt=0)
+        base = base.filter(has_approved=True)
     f = CatalogueFilter(request.GET or None, queryset=base)
     datasets = f.qs if f.is_bound else base
-    rows = [{"dataset": d, "licence": classify(d.license)} for d in datasets]
-    return render(request, "agreements/catalogue.html", {"filter": f, "rows": rows})
+    page = offset_page(request, with_approved_versions(datasets.order_by("title", "pk")))
+    rows = [{"dataset": d, "licence": classify(d.license)} for d in page]
+    return render(request, "agreements/catalogue.html", {"filter": f, "rows": rows, "page": page})
 
 
 @login_required
@@ -132,7 +137,25 @@ def request_new(request):
             initial["dataset_versions"] = [latest.pk] if latest else []
         form = AccessRequestForm(initial=initial)
     return render(request, "agreements/request_form.html", {"form": form, "agreement": None,
+                                                            "page": _page_version_choices(form, request),
                                                             **_form_checks(form, request.user)})
+
+
+def _page_version_choices(form, request):
+    """The form offers one page of approved versions (`?versions_q=` narrows by the start of the
+    dataset's title) plus those already chosen, never every approved version at once. Validation
+    still accepts any approved version (the field's queryset is unchanged)."""
+    field = form.fields["dataset_versions"]
+    raw = form.data.getlist("dataset_versions") if form.is_bound else form.initial.get("dataset_versions", [])
+    selected = [int(i) for i in raw if str(i).isdigit()][:settings.ACCORD_MAX_PAGE_SIZE]
+    listed = field.queryset.order_by("dataset__title", "-number", "pk")
+    if query := request.GET.get("versions_q", "").strip():
+        listed = listed.filter(dataset__title__istartswith=query)
+    page = offset_page(request, listed)
+    chosen = list(field.queryset.filter(pk__in=selected)) if selected else []
+    shown = chosen + [v for v in page if v.pk not in set(selected)]
+    field.widget.choices = [(v.pk, field.label_from_instance(v)) for v in shown]
+    return page
 
 
 def _form_checks(form, user) -> dict:
@@ -194,25 +217,28 @@ def request_edit(request, pk: int):
             "project_title": req.project_title, "purpose": req.purpose, "intended_uses": req.intended_uses,
             "requested_end_date": req.requested_end_date})
     return render(request, "agreements/request_form.html", {"form": form, "agreement": agreement,
+                                                            "page": _page_version_choices(form, request),
                                                             **_form_checks(form, request.user)})
 
 
 # --- agreements ----------------------------------------------------------------------------
 @login_required
 def agreement_list(request):
-    qs = agreements_visible_to(request.user).order_by("-updated_at")
+    qs = agreements_visible_to(request.user).order_by("-updated_at", "-pk")
     state = request.GET.get("state")
     if state in Agreement.State.values:
         qs = qs.filter(state=state)
+    page = offset_page(request, with_list_rows(qs))
     return render(request, "agreements/agreement_list.html", {
-        "agreements": qs, "states": Agreement.State.choices, "state": state})
+        "agreements": page, "page": page, "states": Agreement.State.choices, "state": state})
 
 
 @login_required
 def review_queue(request):
     _require(agreement_rules.can_review, request.user)
     f = QueueFilter(request.GET or None, queryset=agreements_visible_to(request.user))
-    return render(request, "agreements/queue.html", {"filter": f, "agreements": f.qs})
+    page = offset_page(request, with_list_rows(f.qs))
+    return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page})
 
 
 @login_required

@@ -2,6 +2,7 @@ from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
 from audit.models import AuditEvent
+from config.pagination import LedgerCursorPagination
 from audit.permissions import IsAuditor
 from audit.selectors import AuditEventFilter
 
@@ -14,9 +15,10 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventListApi(ListAPIView):
-    """The audit ledger, newest first (auditors only)."""
+    """The audit ledger, newest first (auditors only), in keyset (cursor) pages on seq."""
 
     permission_classes = [IsAuditor]
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     queryset = AuditEvent.objects.all()
+    pagination_class = LedgerCursorPagination

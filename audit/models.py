@@ -43,7 +43,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["target_type", "target_id", "seq"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "seq"]),
+            # The ledger page's filters, each ending in seq so a page is a short index range (issue 11).
+            models.Index(fields=["action", "seq"], name="audit_action_seq_idx"),
+            models.Index(fields=["actor_repr", "seq"], name="audit_actor_seq_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id} by {self.actor_repr}"

@@ -3,11 +3,11 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from accounts.rules import is_auditor
+from config.paging import keyset_page
 from audit.selectors import AuditEventFilter, event_as_dict, events_filtered
 from audit.services import verify_chain
 
@@ -21,9 +21,11 @@ def _require_auditor(request) -> None:
 def event_list(request):
     _require_auditor(request)
     filterset = AuditEventFilter(request.GET)
-    page = Paginator(events_filtered(params=request.GET), 50).get_page(request.GET.get("page"))
+    # Keyset pages on seq (`?before=` / `?after=`): no OFFSET and no COUNT over the ledger.
+    page = keyset_page(request, events_filtered(params=request.GET), key="seq")
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "before", "after"):
+        query.pop(key, None)
     return render(
         request,
         "audit/event_list.html",

@@ -145,6 +145,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# List pages and list endpoints: default and largest page size (`?per_page=` / `?limit=`).
+ACCORD_PAGE_SIZE = env.int("ACCORD_PAGE_SIZE", default=50)
+ACCORD_MAX_PAGE_SIZE = env.int("ACCORD_MAX_PAGE_SIZE", default=200)
 ACCORD_MAX_UPLOAD_BYTES = env.int("ACCORD_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 ACCORD_MAX_LINE_BYTES = env.int("ACCORD_MAX_LINE_BYTES", default=1024**2)
 ACCORD_SCRUB_SHARD_ROWS = env.int("ACCORD_SCRUB_SHARD_ROWS", default=5000)
@@ -196,8 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
+    "PAGE_SIZE": ACCORD_PAGE_SIZE,
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -50,6 +50,7 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["title"]
+        indexes = [models.Index(fields=["title", "id"], name="dataset_title_idx")]
         constraints = [models.UniqueConstraint(fields=["organization", "title"], name="dataset_unique_title_per_org")]
 
     def __str__(self) -> str:
@@ -159,6 +160,7 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["dataset__title", "-number"]
+        indexes = [models.Index(fields=["status", "dataset"], name="version_status_idx")]
         constraints = [models.UniqueConstraint(fields=["dataset", "number"], name="version_unique_number")]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ offered by any selector."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.rules import is_contributor
 from datasets_app import rules as dataset_rules
@@ -30,11 +30,12 @@ def versions_visible_to(user) -> QuerySet[DatasetVersion]:
 def datasets_visible_to(user) -> QuerySet[Dataset]:
     if not dataset_rules.can_view_catalogue(user):
         return Dataset.objects.none()
+    # EXISTS rather than a join with DISTINCT and a COUNT over every version: the list's sort
+    # index stays usable and a page costs the same at 10 or 10,000 datasets.
+    has_approved = Exists(DatasetVersion.objects.filter(dataset=OuterRef("pk"), status=Status.APPROVED))
     return (
         Dataset.objects.select_related("organization", "steward")
-        .filter(_own_org_q(user) | Q(versions__status=Status.APPROVED))
-        .distinct()
-        .annotate(approved_versions=Count("versions", filter=Q(versions__status=Status.APPROVED), distinct=True))
+        .filter(_own_org_q(user) | Q(has_approved))
         .prefetch_related(Prefetch("versions", queryset=versions_visible_to(user).order_by("-number")))
     )
 
@@ -84,6 +85,7 @@ class DatasetFilter(django_filters.FilterSet):
 def contributor_dashboard(user) -> dict:
     mine = versions_visible_to(user).filter(dataset__organization_id=user.organization_id)
     return {
+        "awaiting_review_count": mine.filter(status=Status.SCRUBBED, dataset__steward=user).count(),
         "awaiting_review": list(mine.filter(status=Status.SCRUBBED, dataset__steward=user)[:10]),
         "in_progress": list(mine.filter(status__in=[Status.UPLOADED, Status.SCRUBBING])[:10]),
         "failed": list(mine.filter(status=Status.FAILED).order_by("-updated_at")[:5]),

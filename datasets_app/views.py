@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.exceptions import ApplicationError
+from config.paging import offset_page
 from datasets_app import rules as dataset_rules
 from datasets_app import selectors, services
 from datasets_app.forms import ApproveForm, ColumnRolesForm, DatasetForm, RejectForm, UploadForm
@@ -44,9 +45,10 @@ def dataset_list(request):
     if not dataset_rules.can_view_catalogue(request.user):
         raise PermissionDenied("Your account has no role that reads the catalogue.")
     filterset = selectors.DatasetFilter(request.GET, queryset=selectors.datasets_visible_to(request.user))
+    page = offset_page(request, filterset.qs.order_by("title", "pk"))
     return render(request, "datasets_app/dataset_list.html", {
         "filter": filterset,
-        "datasets": filterset.qs,
+        "datasets": page, "page": page,
         "can_create": dataset_rules.can_create_dataset(request.user),
     })
 

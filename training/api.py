@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.rules import is_admin
 from config.exceptions import ApplicationError
+from config.pagination import DefaultPagination
 from datasets_app.models import DatasetVersion
 from training import services
 from training.downloads import ARTIFACTS, open_artifact
@@ -101,12 +102,17 @@ class TrainingRunListCreateApi(APIView):
     permission_classes = [IsAdmin]
     serializer_class = TrainingRunSerializer
 
-    @extend_schema(responses=TrainingRunSerializer(many=True))
+    @extend_schema(responses=TrainingRunSerializer(many=True), parameters=[
+        OpenApiParameter("limit", int), OpenApiParameter("offset", int), OpenApiParameter("state", str)])
     def get(self, request):
-        runs = runs_visible_to(request.user)
+        """Newest first, paged (`?limit=`, at most settings.ACCORD_MAX_PAGE_SIZE, and `?offset=`)."""
+        runs = runs_visible_to(request.user).prefetch_related("inputs__agreements").order_by("-created_at", "-id")
         if state := request.query_params.get("state"):
             runs = runs.filter(state=state)
-        return Response(TrainingRunSerializer(runs[:200], many=True, context={"request": request}).data)
+        paginator = DefaultPagination()
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(
+            TrainingRunSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         request=LaunchSerializer,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agreements import policy
 from agreements.models import IntendedUse
-from agreements.selectors import agreement_problems, coverage_for
+from agreements.selectors import agreement_problems, coverages_for
 from datasets_app.models import DatasetVersion
 from training.models import BaseModel, Purpose, TrainingRunInput
 
@@ -89,13 +89,25 @@ def check_version(version: DatasetVersion, *, purpose: str, at: dt.datetime | No
 
     Also what the launch form uses to show why a version is not eligible.
     """
+    return check_versions([version], purpose=purpose, at=at)[version.pk]
+
+
+def check_versions(versions: Iterable[DatasetVersion], *, purpose: str,
+                   at: dt.datetime | None = None) -> dict[int, tuple[list[str], list]]:
+    """`check_version` for a page of versions in one pass (the launch form's listing): coverage is
+    read for all of them at once, then each verdict is built exactly as for one version (G1, G4)."""
     at = at or timezone.now()
-    problems = _version_reasons(version, purpose)
-    result = coverage_for(dataset_version=version, uses=uses_for(purpose), at=at, include_terms=False)
-    covering = list(result.agreements) if result.covered else []
-    if not result.covered:
-        problems += list(result.reasons) or ["no agreement in force covers it for this use."]
-    return list(dict.fromkeys(problems)), covering
+    versions = list(versions)
+    coverages = coverages_for(dataset_versions=versions, uses=uses_for(purpose), at=at, include_terms=False)
+    verdicts: dict[int, tuple[list[str], list]] = {}
+    for version in versions:
+        problems = _version_reasons(version, purpose)
+        result = coverages[version.pk]
+        covering = list(result.agreements) if result.covered else []
+        if not result.covered:
+            problems += list(result.reasons) or ["no agreement in force covers it for this use."]
+        verdicts[version.pk] = (list(dict.fromkeys(problems)), covering)
+    return verdicts
 
 
 def _base_model_reasons(base_model: BaseModel | None, purpose: str) -> list[str]:

@@ -137,7 +137,9 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+        indexes = [models.Index(fields=["state", "heartbeat_at"]),
+                   models.Index(fields=["created_at", "id"], name="run_created_idx"),
+                   models.Index(fields=["state", "created_at", "id"], name="run_state_created_idx")]
 
     def __str__(self) -> str:
         return f"Run #{self.pk} ({self.base_model.name})"

@@ -1,6 +1,7 @@
 """Training pages: thin. Admins only; every write goes through training.services."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,12 +12,13 @@ from markdown_it import MarkdownIt
 
 from accounts.rules import is_admin
 from config.exceptions import ApplicationError
+from config.paging import offset_page
 from training import services
 from training.charts import loss_chart_svg, metric_chart_svg
 from training.downloads import artifact_refusal, open_artifact
 from training.forms import LaunchForm
 from training.models import Purpose, RunState
-from training.selectors import run_get_visible, runs_visible_to, version_eligibility
+from training.selectors import run_get_visible, runs_visible_to, scrubbed_versions, version_eligibility
 
 
 def _require_admin(request) -> None:
@@ -35,9 +37,10 @@ def _run(request, pk):
 def run_list(request):
     _require_admin(request)
     runs = runs_visible_to(request.user)
-    if state := request.GET.get("state"):
+    if (state := request.GET.get("state")) in RunState.values:
         runs = runs.filter(state=state)
-    return render(request, "training/run_list.html", {"runs": runs[:200], "states": RunState.choices,
+    page = offset_page(request, runs.order_by("-created_at", "-id"))
+    return render(request, "training/run_list.html", {"runs": page, "page": page, "states": RunState.choices,
                                                        "state": state or ""})
 
 
@@ -47,8 +50,15 @@ def run_launch(request):
     purpose = request.POST.get("purpose") or request.GET.get("purpose") or Purpose.RESEARCH
     if purpose not in Purpose.values:
         purpose = Purpose.RESEARCH
-    eligibility = version_eligibility(purpose=purpose)
+    # One page of scrubbed versions, judged by the gate in one batched pass. A POST is judged on the
+    # versions it names (the service asks the gate again, with the run's columns, at launch).
+    page = offset_page(request, scrubbed_versions())
+    eligibility = version_eligibility(purpose=purpose, versions=page)
     eligible_ids = [row.version.pk for row in eligibility if row.eligible]
+    if request.method == "POST":
+        posted = [int(i) for i in request.POST.getlist("dataset_versions") if str(i).isdigit()][:settings.ACCORD_MAX_PAGE_SIZE]
+        chosen = version_eligibility(purpose=purpose, versions=scrubbed_versions().filter(pk__in=posted))
+        eligible_ids += [row.version.pk for row in chosen if row.eligible]
     form = LaunchForm(request.POST or None, eligible_ids=eligible_ids, initial={"purpose": purpose})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -72,7 +82,7 @@ def run_launch(request):
     return render(request, "training/run_launch.html", {
         "form": form, "purpose": purpose, "purposes": Purpose.choices,
         "ineligible": [row for row in eligibility if not row.eligible],
-        "eligible": [row for row in eligibility if row.eligible],
+        "eligible": [row for row in eligibility if row.eligible], "page": page,
     })
 
 

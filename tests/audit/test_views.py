@@ -100,10 +100,10 @@ def test_anonymous_visitors_are_sent_to_login(client, db):
 
 
 def test_api_lists_events_for_auditors(api_client_for, auditor, events):
-    response = api_client_for(auditor).get("/api/audit-events/", {"action": "approved"})
+    response = api_client_for(auditor).get("/api/audit-events/", {"action": "agreement.appr"})
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
+    assert len(body["results"]) == 1 and body["next"] is None  # keyset pages: no count over the ledger
     assert body["results"][0]["seq"] == 2 and body["results"][0]["actor_repr"] == "legal"
     assert body["results"][0]["hash"] == events[1].hash
 
