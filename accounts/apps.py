@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import rules  # noqa: F401  (registers the role predicates)
+        from accounts import signals  # noqa: F401  (audits role and permission changes, G8)
         from accounts.registry import register_nav
 
         from accounts.roles import ALL_ROLES

@@ -42,7 +42,11 @@ def user_create(
     user.save()
     role_names = sorted({Role(r).value for r in roles})
     ensure_role_groups()
+    # One state change, one event (G8): `user.created` below names the roles, so the role-change
+    # receiver (accounts.signals) stays quiet for this assignment.
+    user._audit_roles_recorded_by_service = True
     user.groups.set(Group.objects.filter(name__in=role_names))
+    user._audit_roles_recorded_by_service = False
     record_event(
         actor=actor,
         action="user.created",

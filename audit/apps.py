@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit ledger"
 
     def ready(self) -> None:
+        from audit import checks  # noqa: F401  (registers the deploy check for the ledger key)
         from accounts.registry import register_nav, register_panel
         from accounts.roles import Role
         from audit.selectors import dashboard_summary

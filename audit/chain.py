@@ -1,7 +1,13 @@
-"""The canonical form of an event and its hash. Pure functions: the writer and the verifier share them."""
+"""The canonical form of an event and its keyed hash. The writer and the verifier share these (G8).
+
+An event's hash is HMAC-SHA256 over its canonical JSON with the ledger key named by the event's
+`key_id`. The keys live in the environment (settings.AUDIT_HMAC_*), never in the database, so
+someone who can edit the table cannot recompute a hash that verifies.
+"""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -31,6 +37,7 @@ def canonical_payload(
     after: Any,
     metadata: Any,
     prev_hash: str,
+    key_id: str,
 ) -> str:
     payload = {
         "seq": seq,
@@ -45,12 +52,16 @@ def canonical_payload(
         "after": after,
         "metadata": metadata,
         "prev_hash": prev_hash,
+        "key_id": key_id,
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
 def event_hash(**fields: Any) -> str:
-    return hashlib.sha256(canonical_payload(**fields).encode()).hexdigest()
+    from audit.keys import key_for
+
+    key = key_for(fields["key_id"])
+    return hmac.new(key, canonical_payload(**fields).encode(), hashlib.sha256).hexdigest()
 
 
 def hash_of(event) -> str:
@@ -71,4 +82,5 @@ def hash_of(event) -> str:
         after=event.after,
         metadata=event.metadata,
         prev_hash=event.prev_hash,
+        key_id=event.key_id,
     )

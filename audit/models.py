@@ -19,8 +19,10 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One state change: who did what to which object, before and after, chained by hash.
 
-    `hash` covers the event's canonical JSON including `prev_hash`, so editing any stored field
-    of any event, or removing one, breaks the chain that `manage.py audit_verify` walks.
+    `hash` is an HMAC (key from the environment, named by `key_id`) of the event's canonical JSON
+    including `prev_hash`, so editing any stored field of any event, or removing one, breaks the
+    chain that `manage.py audit_verify` walks; signed checkpoints outside the database catch a
+    removed tail, a truncation, and a rewrite by someone who had the key (G8).
     """
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -37,6 +39,7 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, default="", help_text="Which ledger key (from the environment) made `hash`.")
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
@@ -60,3 +63,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class LedgerVerification(models.Model):
+    """One verification of the ledger, run by a Celery task; the auditor's page shows its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        INTACT = "intact", "Intact"
+        BROKEN = "broken", "Not intact"
+        ERROR = "error", "Could not finish"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    full = models.BooleanField(default=False, help_text="Walk the whole chain, not only what followed the last verified checkpoint.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    start_seq = models.PositiveBigIntegerField(default=0, help_text="Walked events after this seq (a checkpoint's).")
+    total = models.PositiveBigIntegerField(default=0)
+    checked = models.PositiveBigIntegerField(default=0)
+    verified_through_seq = models.PositiveBigIntegerField(default=0)
+    checkpoints_checked = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"verification #{self.pk} ({self.status})"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.INTACT, self.Status.BROKEN, self.Status.ERROR)
+
+    @property
+    def progress_percent(self) -> int:
+        if self.done:
+            return 100
+        return int(100 * self.checked / self.total) if self.total else 0

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, hash_of, normalize
-from audit.models import AuditEvent
+from audit.checkpoints import write_checkpoint_quietly
+from audit.keys import current_key_id
+from audit.models import AuditEvent, LedgerVerification
+from audit.verification import ChainProblem  # noqa: F401 - re-exported for callers
 
 # Any constant works; it names "the audit chain" among PostgreSQL advisory locks.
 _CHAIN_LOCK_KEY = 0x4143434F5244  # "ACCORD"
@@ -60,53 +64,77 @@ def record_event(
         after=normalize(after),
         metadata=normalize(metadata or {}),
         prev_hash=last.hash if last else GENESIS_HASH,
+        key_id=current_key_id(),
     )
     event.hash = hash_of(event)
     event.save()
+    every = max(1, settings.AUDIT_CHECKPOINT_EVERY)
+    if event.seq == 1 or event.seq % every == 0:
+        # Anchor the head outside the database once this transaction has committed (G8).
+        transaction.on_commit(partial(write_checkpoint_quietly, reason=f"event #{event.seq}"))
     return event
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    event_id: int
-    reason: str
+@transaction.atomic
+def ledger_verification_request(*, full: bool, actor) -> LedgerVerification:
+    """An auditor asks for a verification; a Celery task walks the chain and reports progress."""
+    from audit.tasks import verify_ledger
 
-    def __str__(self) -> str:
-        return f"event #{self.seq} (id {self.event_id}): {self.reason}"
+    verification = LedgerVerification.objects.create(requested_by=actor, full=full)
+    record_event(actor=actor, action="ledger.verification_requested", target=verification, after={"full": full})
+    transaction.on_commit(partial(verify_ledger.delay, verification.pk))
+    return verification
 
 
-def verify_chain() -> tuple[int, ChainProblem | None]:
-    """Walk the ledger in order. Returns (events checked, first problem or None).
+def verify_chain() -> tuple[int, "ChainProblem | None"]:
+    """Walk the whole chain (no checkpoints). Returns (events checked, first problem or None)."""
+    from audit.verification import walk_chain
 
-    An event whose stored fields no longer match its own hash is reported first (lowest seq),
-    so an edited event is named even when the edit also broke a link further up; otherwise the
-    first broken link is reported: a gap in `seq` (an event removed, or its seq edited) or a
-    `prev_hash` that is not the hash of the event before it. Removing the newest events leaves a
-    valid shorter chain; anchor the head elsewhere (an export, a log) to catch that.
+    result = walk_chain()
+    return result.checked, result.problem
+
+
+@transaction.atomic
+def ledger_key_rotation_record(*, actor) -> AuditEvent:
+    """Record that new events are now signed with the current key id (after `audit_rotate_key`)."""
+    _lock_chain()
+    last = AuditEvent.objects.order_by("-seq").only("key_id").first()
+    previous = last.key_id if last else None
+    new = current_key_id()
+    event = record_event(actor=actor, action="ledger.key_rotated", target=("audit.ledger", "key"),
+                         before={"key_id": previous}, after={"key_id": new})
+    transaction.on_commit(partial(write_checkpoint_quietly, reason="key rotation"))
+    return event
+
+
+def ledger_verification_run(*, verification_id: int | None = None, full: bool = False) -> LedgerVerification:
+    """Run one verification, saving progress as it goes (not atomic: the page reads the progress).
+
+    Without an id (the nightly task, `audit_verify`) a new verification is created.
     """
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    first_link_problem: tuple[int, ChainProblem] | None = None
-    with transaction.atomic():
-        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-            if hash_of(event) != event.hash:
-                return checked, ChainProblem(event.seq, event.pk, "stored fields do not match the event's hash")
-            if first_link_problem is None:
-                if event.seq != expected_seq:
-                    first_link_problem = (checked, ChainProblem(
-                        event.seq, event.pk,
-                        f"sequence gap: event #{expected_seq} is missing (removed, or its seq edited)",
-                    ))
-                elif event.prev_hash != expected_prev:
-                    first_link_problem = (checked, ChainProblem(
-                        event.seq, event.pk, "prev_hash does not match the hash of the event before it",
-                    ))
-                else:
-                    checked += 1
-            expected_prev = event.hash
-            expected_seq = event.seq + 1
-    if first_link_problem is not None:
-        return first_link_problem
-    return checked, None
+    from audit.verification import verify_ledger
+
+    if verification_id is None:
+        verification = LedgerVerification.objects.create(full=full)
+    else:
+        verification = LedgerVerification.objects.get(pk=verification_id)
+    LedgerVerification.objects.filter(pk=verification.pk).update(
+        status=LedgerVerification.Status.RUNNING, started_at=timezone.now())
+
+    def progress(done: int, total: int) -> None:
+        LedgerVerification.objects.filter(pk=verification.pk).update(checked=done, total=total)
+
+    try:
+        outcome = verify_ledger(full=verification.full, progress=progress)
+    except Exception as exc:
+        LedgerVerification.objects.filter(pk=verification.pk).update(
+            status=LedgerVerification.Status.ERROR, finished_at=timezone.now(), problem=f"{type(exc).__name__}: {exc}")
+        raise
+    LedgerVerification.objects.filter(pk=verification.pk).update(
+        status=LedgerVerification.Status.INTACT if outcome.intact else LedgerVerification.Status.BROKEN,
+        finished_at=timezone.now(), start_seq=outcome.start_seq, total=outcome.total, checked=outcome.checked,
+        verified_through_seq=outcome.verified_through_seq, checkpoints_checked=outcome.checkpoints_checked,
+        problem=str(outcome.problem) if outcome.problem else "",
+    )
+    verification.refresh_from_db()
+    return verification

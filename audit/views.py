@@ -3,13 +3,17 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.rules import is_auditor
+from audit.checkpoints import checkpoint_names, checkpoint_storage
+from audit.exports import csv_safe
+from audit.models import LedgerVerification
 from config.paging import keyset_page
 from audit.selectors import AuditEventFilter, event_as_dict, events_filtered
-from audit.services import verify_chain
+from audit.services import ledger_verification_request
 
 
 def _require_auditor(request) -> None:
@@ -35,9 +39,40 @@ def event_list(request):
 
 @login_required
 def verify(request):
+    """The verification page: recent verifications and a button; the chain is walked by a task (G8)."""
     _require_auditor(request)
-    checked, problem = verify_chain()
-    return render(request, "audit/verify.html", {"checked": checked, "problem": problem})
+    recent = LedgerVerification.objects.select_related("requested_by")[:10]
+    names = checkpoint_names()
+    return render(request, "audit/verify.html", {
+        "recent": recent, "checkpoint_count": len(names), "latest_checkpoints": names[-10:][::-1],
+    })
+
+
+@login_required
+@require_POST
+def verify_start(request):
+    _require_auditor(request)
+    verification = ledger_verification_request(full=request.POST.get("full") == "1", actor=request.user)
+    return redirect("audit:verification", pk=verification.pk)
+
+
+@login_required
+def verification_detail(request, pk: int):
+    _require_auditor(request)
+    verification = get_object_or_404(LedgerVerification, pk=pk)
+    template = "audit/_verification.html" if request.htmx else "audit/verification_detail.html"
+    return render(request, template, {"v": verification})
+
+
+@login_required
+def checkpoint_download(request, name: str):
+    """An auditor keeps their own copy of the signed checkpoints."""
+    _require_auditor(request)
+    if name not in checkpoint_names():
+        raise Http404("No such checkpoint.")
+    response = FileResponse(checkpoint_storage().open(name, "rb"), content_type="application/json",
+                            as_attachment=True, filename=name)
+    return response
 
 
 class _Echo:
@@ -60,7 +95,7 @@ def export(request, fmt: str):
             for event in events:
                 d = event_as_dict(event)
                 yield writer.writerow([
-                    json.dumps(d[k], sort_keys=True) if k in ("before", "after", "metadata") else d[k]
+                    csv_safe(json.dumps(d[k], sort_keys=True) if k in ("before", "after", "metadata") else d[k])
                     for k in header
                 ])
 

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Role changes made in django-admin are audited with the signed-in user as the actor (G8).
+    "audit.context.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,6 +185,33 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:  # an operator's explicit choice, not an oversight
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# --- Audit ledger (G8) ------------------------------------------------------------------------
+# Event hashes are HMAC-SHA256 with a key from the environment, never the database. Rotate with
+# `manage.py audit_rotate_key`: the old key moves to AUDIT_HMAC_RETIRED_KEYS ("id=secret,...") and
+# keeps verifying the events it signed. Production refuses to write events without a key.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="k1")
+AUDIT_HMAC_RETIRED_KEYS = env.dict("AUDIT_HMAC_RETIRED_KEYS", default={})
+if not AUDIT_HMAC_KEY and DEBUG:
+    # Local development only: a key derived from the dev SECRET_KEY under an id of its own.
+    import hashlib as _hashlib
+
+    AUDIT_HMAC_KEY = _hashlib.sha256(f"accord-audit-dev:{SECRET_KEY}".encode()).hexdigest()
+    AUDIT_HMAC_KEY_ID = "dev"
+# Signed checkpoints of the chain head, written outside the database every N events and nightly:
+# a folder by default; any django-storages backend (e.g. an S3 bucket with Object Lock) via
+# AUDIT_CHECKPOINT_STORAGE_BACKEND + AUDIT_CHECKPOINT_LOCATION.
+AUDIT_CHECKPOINT_EVERY = env.int("AUDIT_CHECKPOINT_EVERY", default=1000)
+_CHECKPOINT_BACKEND = env.str("AUDIT_CHECKPOINT_STORAGE_BACKEND", default=_FILESYSTEM_STORAGE)
+STORAGES["audit_checkpoints"] = {
+    "BACKEND": _CHECKPOINT_BACKEND,
+    "OPTIONS": {
+        "location": env.str("AUDIT_CHECKPOINT_LOCATION", default=str(VAR_DIR / "audit-checkpoints"))
+        if _CHECKPOINT_BACKEND == _FILESYSTEM_STORAGE
+        else env.str("AUDIT_CHECKPOINT_LOCATION", default="audit-checkpoints")
+    },
+}
+
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Accord <accord@localhost>")
@@ -252,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
     # Agreements past their end date stop being in force; warnings go out 14 days ahead.
     "expire-agreements": {"task": "agreements.tasks.expire_agreements", "schedule": crontab(minute="*/15")},
     # A run whose worker died is resumed or failed, never left running.
+    # The ledger: a signed checkpoint of its head nightly, then an incremental verification.
+    "checkpoint-audit-ledger": {"task": "audit.tasks.checkpoint_ledger", "schedule": crontab(hour=2, minute=55)},
     "verify-audit-ledger": {"task": "audit.tasks.verify_ledger", "schedule": crontab(hour=3, minute=0)},
     "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 60.0},
 }

@@ -20,6 +20,21 @@ from tests.accounts.factories import OrganizationFactory, UserFactory
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints_folder(settings, tmp_path):
+    """Each test anchors the ledger in a folder of its own: a checkpoint left by an earlier test
+    (whose database has since been flushed) would rightly make this test's ledger look truncated."""
+    location = tmp_path / "audit-checkpoints"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "audit_checkpoints": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                              "OPTIONS": {"location": str(location)}},
+    }
+    reset_storages()
+    yield location
+    reset_storages()
+
+
 @pytest.fixture
 def make_user(db):
     def make(*roles: Role, organization=None, **kwargs):
@@ -124,6 +139,7 @@ def celery_worker_process(transactional_db, tmp_path):
         CELERY_TASK_ALWAYS_EAGER="0",
         CELERY_BROKER_URL=django_settings.CELERY_BROKER_URL,
         ACCORD_VAR_DIR=os.environ["ACCORD_VAR_DIR"],
+        AUDIT_CHECKPOINT_LOCATION=django_settings.STORAGES["audit_checkpoints"]["OPTIONS"]["location"],
     )
     log_path = tmp_path / "worker.log"
     previous_eager = app.conf.task_always_eager

@@ -32,5 +32,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create or not extracted:
             return
         groups = [Group.objects.get_or_create(name=Role(r).value)[0] for r in extracted]
-        self.groups.add(*groups)
+        # Fixture setup, like the factory's bypass of user_create: through-table rows send no
+        # m2m signal, so test users start with an empty ledger. Role *changes* under test go
+        # through user.groups and are audited (tests/accounts/test_role_audit.py).
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=self.pk, group_id=g.pk) for g in groups], ignore_conflicts=True)
         self.__dict__.pop("roles", None)  # drop the cached property

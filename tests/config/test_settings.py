@@ -48,6 +48,7 @@ def test_check_deploy_is_clean_with_production_like_variables(tmp_path):
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "accord.example.org",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "AUDIT_HMAC_KEY": secrets.token_hex(32),
         },
         tmp_path,
     )
@@ -65,6 +66,7 @@ def test_check_deploy_fails_without_the_secure_settings(tmp_path):
     )
     assert result.returncode != 0
     assert "security.W008" in result.stderr and "security.W009" in result.stderr
+    assert "audit.E001" in result.stderr  # G8: no ledger key in the environment
 
 
 def test_embedded_default_is_sqlite_in_wal_mode_under_var(tmp_path):
