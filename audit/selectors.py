@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Max, QuerySet
 
 from audit.models import AuditEvent
+from config.filters import BoundedIsoDateTimeFilter
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -14,11 +15,11 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_repr", label="Actor (username)")
     target_type = django_filters.CharFilter(label="Object type")
     target_id = django_filters.CharFilter(label="Object id")
-    since = django_filters.IsoDateTimeFilter(
+    since = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="From",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lte", label="Until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )

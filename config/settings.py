@@ -152,6 +152,11 @@ ACCORD_PAGE_SIZE = env.int("ACCORD_PAGE_SIZE", default=50)
 ACCORD_MAX_PAGE_SIZE = env.int("ACCORD_MAX_PAGE_SIZE", default=200)
 ACCORD_MAX_UPLOAD_BYTES = env.int("ACCORD_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 ACCORD_MAX_LINE_BYTES = env.int("ACCORD_MAX_LINE_BYTES", default=1024**2)
+# Bounded input (G10): a gzip upload may expand to at most this many times the upload limit
+# (0 for ACCORD_MAX_DECOMPRESSED_BYTES: derive it), and a version holds at most this many rows.
+ACCORD_MAX_EXPANSION_FACTOR = env.int("ACCORD_MAX_EXPANSION_FACTOR", default=4)
+ACCORD_MAX_DECOMPRESSED_BYTES = env.int("ACCORD_MAX_DECOMPRESSED_BYTES", default=0)
+ACCORD_MAX_ROWS_PER_VERSION = env.int("ACCORD_MAX_ROWS_PER_VERSION", default=10_000_000)
 ACCORD_SCRUB_SHARD_ROWS = env.int("ACCORD_SCRUB_SHARD_ROWS", default=5000)
 ACCORD_RUNS_ROOT = env.path("ACCORD_RUNS_ROOT", default=VAR_DIR / "runs")
 # Training runs: a run whose worker has not beaten for this long is resumed (or failed after N attempts).

@@ -22,7 +22,7 @@ from datasets_app.scrubbing import (
     merge_shards,
     scrub_file,
 )
-from datasets_app.scrubbing.fileio import FileInfo, Limits, RowWriter, atomic_output, open_records
+from datasets_app.scrubbing.fileio import FileInfo, Limits, RowWriter, atomic_output, limits_for, open_records
 
 __all__ = ["ScrubConfig", "inspect_file", "ShardPlan", "MergedOutput", "config_for", "inspect", "split", "scrub_shard", "merge"]
 
@@ -93,10 +93,15 @@ def sniff_binary(path: Path) -> None:
 
 
 def inspect(path: Path, *, original_name: str = "", max_line_bytes: int | None = None,
-            profile: bool = False) -> FileInfo:
+            profile: bool = False, max_decompressed_bytes: int | None = None,
+            max_rows: int | None = None) -> FileInfo:
     if path.exists() and path.stat().st_size:
         sniff_binary(path)
     kwargs = {"max_line_bytes": max_line_bytes} if max_line_bytes else {}
+    if max_decompressed_bytes:
+        kwargs["max_decompressed_bytes"] = max_decompressed_bytes
+    if max_rows:
+        kwargs["max_rows"] = max_rows
     if profile:
         kwargs["profile"] = True
     info = inspect_file(path, fmt=format_from_name(original_name or path.name), **kwargs)
@@ -134,12 +139,14 @@ def shard_report(directory: Path, index: int) -> Path:
     return directory / f"shard-{index:05d}.report.json"
 
 
-def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_bytes: int) -> ShardPlan:
+def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_bytes: int,
+          max_decompressed_bytes: int | None = None, max_rows: int | None = None) -> ShardPlan:
     """One streaming pass over the raw file (decompressing, validating again) that writes each
     shard's rows to a file of its own, so every shard task reads only its rows, not the file
     up to them. Each shard file is written to a temp name and moved into place when complete."""
     shard_rows = max(1, shard_rows)
-    limits = Limits(max_line_bytes=max_line_bytes)
+    limits = limits_for(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes,
+                        max_rows=max_rows)
     row_count = 0
     with open_records(source, fmt, limits) as records:
         rows = iter(records.rows)

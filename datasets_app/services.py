@@ -167,6 +167,17 @@ def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) ->
     return version
 
 
+def input_limits() -> dict[str, int]:
+    """What one version may hold once decompressed (G10): bytes follow the upload limit (a gzip
+    upload may expand ACCORD_MAX_EXPANSION_FACTOR times the upload limit, no more) and rows are
+    capped per version."""
+    return {
+        "max_decompressed_bytes": settings.ACCORD_MAX_DECOMPRESSED_BYTES
+        or settings.ACCORD_MAX_UPLOAD_BYTES * settings.ACCORD_MAX_EXPANSION_FACTOR,
+        "max_rows": settings.ACCORD_MAX_ROWS_PER_VERSION,
+    }
+
+
 def version_inspect(*, version_id: int) -> DatasetVersion:
     """Validate the whole raw upload (streaming) and record its format, columns and rows.
 
@@ -179,7 +190,7 @@ def version_inspect(*, version_id: int) -> DatasetVersion:
         with local_copy(quarantine(), version.raw_file.name) as path:
             info = scrub_runner.inspect(
                 path, original_name=version.original_filename, max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
-                profile=True,
+                profile=True, **input_limits(),
             )
     except ScrubInputError as exc:
         return version_fail(version_id=version_id, attempt=None, reason=str(exc))
@@ -400,6 +411,7 @@ def scrub_prepare(*, version_id: int, attempt: int) -> int:
                 shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
                 out_dir=work_dir(version_id, attempt),
                 max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+                **input_limits(),
             )
     except ScrubInputError as exc:
         version_fail(version_id=version_id, attempt=attempt, reason=str(exc))

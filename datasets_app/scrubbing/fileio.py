@@ -26,6 +26,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 FORMATS = ("csv", "jsonl")
 JSONL_KEY_HINT = "the JSON keys look like data: use field names as keys"
 _RATIO_FLOOR = 16 << 20  # small files may compress extremely well; only judge ratio past this
+# JSON Lines rows are records: a value nested deeper than this is refused with a clear reason
+# (without it, 100,000 nested brackets end in a RecursionError instead of an answer).
+DEFAULT_MAX_JSON_DEPTH = 32
 
 
 @dataclass
@@ -44,6 +47,16 @@ class Limits:
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
     max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
+    max_rows: int | None = None  # rows per file (a version); None: no cap
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+
+
+def limits_for(*, max_line_bytes: int | None = None, max_decompressed_bytes: int | None = None,
+               max_rows: int | None = None) -> Limits:
+    """Limits with the defaults for whatever is not given."""
+    return Limits(max_line_bytes=max_line_bytes or DEFAULT_MAX_LINE_BYTES,
+                  max_decompressed_bytes=max_decompressed_bytes or DEFAULT_MAX_DECOMPRESSED_BYTES,
+                  max_rows=max_rows or None)
 
 
 def sha256_file(path, *, chunk_size: int = 1 << 20) -> str:
@@ -80,7 +93,7 @@ class _GuardedGzip(io.RawIOBase):
         if self.decompressed > self._limits.max_decompressed_bytes:
             raise ScrubInputError(
                 f"decompressed size exceeds the limit of {self._limits.max_decompressed_bytes} bytes "
-                "(possible gzip bomb); upload a smaller file or split it")
+                "(possible gzip bomb; the limit follows the upload limit); upload a smaller file or split it")
         if (self.decompressed > _RATIO_FLOOR
                 and self.decompressed / self._compressed_size > self._limits.max_compression_ratio):
             raise ScrubInputError(
@@ -196,6 +209,7 @@ def _csv_rows(lines: Iterator[tuple[int, str]], limits: Limits, name: str) -> tu
             if not row:
                 continue  # blank line
             row_no += 1
+            _check_row_cap(row_no, limits)
             if len(row) != len(header):
                 raise ScrubInputError(
                     f"data row {row_no} (ending at line {current['line']}) has {len(row)} columns, the header "
@@ -205,7 +219,33 @@ def _csv_rows(lines: Iterator[tuple[int, str]], limits: Limits, name: str) -> tu
     return header, rows()
 
 
-def _jsonl_rows(lines: Iterator[tuple[int, str]]) -> Iterator[dict]:
+def _check_row_cap(row_no: int, limits: Limits) -> None:
+    if limits.max_rows is not None and row_no > limits.max_rows:
+        raise ScrubInputError(f"the file has more than {limits.max_rows} data rows, the limit for one version; "
+                              "split it into several versions or ask an operator to raise the row limit")
+
+
+def json_depth_exceeds(value, limit: int) -> bool:
+    """Whether `value` nests lists/objects deeper than `limit` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _jsonl_rows(lines: Iterator[tuple[int, str]], limits: Limits = Limits()) -> Iterator[dict]:
+    depth_hint = (f"nested deeper than {limits.max_json_depth} levels; flatten the record "
+                  "(one JSON object per line with plain values)")
+    row_no = 0
     for line_no, text in lines:
         if not text.strip():
             continue
@@ -213,9 +253,15 @@ def _jsonl_rows(lines: Iterator[tuple[int, str]]) -> Iterator[dict]:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScrubInputError(f"line {line_no} is not valid JSON: {exc.msg} at column {exc.colno}") from exc
+        except RecursionError:  # the parser's own stack: far past any depth we accept
+            raise ScrubInputError(f"line {line_no} is {depth_hint}") from None
         if not isinstance(value, dict):
             raise ScrubInputError(f"line {line_no} is a JSON {type(value).__name__}, expected an object "
                                   "({\"field\": value, ...}) per line")
+        if json_depth_exceeds(value, limits.max_json_depth):
+            raise ScrubInputError(f"line {line_no} is {depth_hint}")
+        row_no += 1
+        _check_row_cap(row_no, limits)
         yield value
 
 
@@ -228,17 +274,18 @@ def open_records(path, fmt: str | None, limits: Limits) -> Iterator[RecordStream
             header, rows = _csv_rows(lines, limits, Path(path).name)
             yield RecordStream("csv", compressed, header, rows)
         else:
-            yield RecordStream("jsonl", compressed, [], _jsonl_rows(lines))
+            yield RecordStream("jsonl", compressed, [], _jsonl_rows(lines, limits))
 
 
 def inspect_file(path, *, fmt: str | None = None, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
                  max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
-                 text_fields: Sequence[str] = (), profile: bool = False) -> FileInfo:
+                 text_fields: Sequence[str] = (), profile: bool = False, max_rows: int | None = None) -> FileInfo:
     """Validate the whole file (streaming) and describe it; with `profile`, also count what each
     column holds (for role suggestions; no value is kept). Raises ScrubInputError."""
     from .columns import ColumnProfiler
 
-    limits = Limits(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes)
+    limits = limits_for(max_line_bytes=max_line_bytes, max_decompressed_bytes=max_decompressed_bytes,
+                        max_rows=max_rows)
     with open_records(path, fmt, limits) as records:
         columns = list(records.columns)
         seen = dict.fromkeys(columns)

@@ -273,7 +273,7 @@ def _check_verbatim(row, fmt: str, out_columns: Sequence[str], text_fields: Sequ
 def _run_batches(runner: _Results, rows, get, start_row, end_row):
     def jobs():
         for first, batch in _batches(rows, start_row, end_row, ROWS_PER_TASK):
-            texts = [v for row in batch for v in get(row) if isinstance(v, str)]
+            texts = [t for row in batch for v in get(row) for t in text_leaves(v)]
             yield (first, batch), texts
     return runner.map(jobs())
 
@@ -286,16 +286,69 @@ def _apply(rows, results, first, get, put, text_fields, by_field, residual: Resi
         for field, value in zip(text_fields, values):
             if isinstance(row, dict) and field in row:
                 seen_fields.add(field)
-            if not isinstance(value, str):
+            leaves = text_leaves(value)
+            if not leaves:  # null, true/false: nothing a person can be named in
                 new_values.append(value)
                 continue
-            scrubbed, entities, residuals = results[cursor]
-            cursor += 1
-            new_values.append(scrubbed)
-            by_field[field].update(entities)
-            for entity, masked in residuals:
-                residual.count(entity, masked, row=first + offset, field=field)
+            done = results[cursor:cursor + len(leaves)]
+            cursor += len(leaves)
+            for _scrubbed, entities, residuals in done:
+                by_field[field].update(entities)
+                for entity, masked in residuals:
+                    residual.count(entity, masked, row=first + offset, field=field)
+            new_values.append(rebuild_with(value, iter([r[0] for r in done])))
         put(row, new_values)
+
+
+# -- walking the values of a declared text field (JSONL may hold any JSON value there) -----
+# A list, an object or a number in a text field is never written unscrubbed: every string in
+# it (object keys included) and every number as its text goes through the scrubber and the
+# residual check, and the value is rebuilt with the same shape. Depth is bounded by the reader
+# (fileio.Limits.max_json_depth), so the recursion here is shallow.
+def text_leaves(value) -> list[str]:
+    """The texts of `value` in a fixed order: strings, keys and numbers; not null or booleans."""
+    out: list[str] = []
+    _collect(value, out)
+    return out
+
+
+def _collect(value, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif value is None or isinstance(value, bool):
+        return
+    elif isinstance(value, (int, float)):
+        out.append(str(value))
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, out)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            out.append(str(key))
+            _collect(item, out)
+    else:  # nothing else comes out of a CSV or JSON reader; refuse rather than pass it through
+        raise ScrubInputError(f"a text field holds a value of type {type(value).__name__}, which cannot be scrubbed")
+
+
+def rebuild_with(value, scrubbed: Iterator[str]):
+    """`value` with each of its texts (in text_leaves order) replaced by the next scrubbed one. A
+    number the scrubber left alone stays a number; one it changed becomes the scrubbed text."""
+    if isinstance(value, str):
+        return next(scrubbed)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        text = next(scrubbed)
+        return value if text == str(value) else text
+    if isinstance(value, list):
+        return [rebuild_with(item, scrubbed) for item in value]
+    rebuilt = {}
+    for key, item in value.items():
+        new_key = next(scrubbed)
+        if new_key in rebuilt:  # two keys scrubbed to the same placeholder: keep both values
+            new_key = f"{new_key}#{len(rebuilt)}"
+        rebuilt[new_key] = rebuild_with(item, scrubbed)
+    return rebuilt
 
 
 def merge_shards(shard_paths: Sequence, output_path, *, fmt: str) -> str:
