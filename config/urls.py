@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -13,6 +15,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says; answer with the static icon, never a 404.
+    path("favicon.ico", lambda request: redirect(static("img/favicon.svg"), permanent=True)),
     path("", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("datasets/", include("datasets_app.urls")),
