@@ -166,7 +166,10 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     for token in doc:
         text = token.text
-        if not (text[:1].isupper() and token.is_alpha) or lexicon.is_common(text):
+        if not (text[:1].isupper() and token.is_alpha) or text == "I":
+            continue
+        # a capital inside a sentence marks a proper noun even on an English word ("Trump", "Rose")
+        if lexicon.is_common(text) and (text.isupper() or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
         if windows and start <= windows[-1][1] + 2:
@@ -174,6 +177,14 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
         else:
             windows.append((start, end))
     return windows
+
+
+def _sentence_start(doc, i: int) -> bool:
+    if i == 0:
+        return True
+    prev = doc[i - 1].text
+    return prev in {".", "!", "?", ":", '"', "“", "(", "-", "…", "*", "|", ">"} or "\n" in doc[i - 1].whitespace_ or \
+        prev.endswith((".", "!", "?")) or doc[i - 1].is_space
 
 
 def _pipe_is_optional(nlp, pipe: str) -> bool:
@@ -271,13 +282,14 @@ class ScrubEngine:
         self._allow = set(config.allow_list)
         from .lexicon import get_lexicon
 
-        self._never_names = get_lexicon().never_names
+        self._lexicon = get_lexicon()
+        self._never_names = self._lexicon.never_names
         self._context_only = {
             r.name for r in self._recognizers
             if isinstance(r, PatternRecognizer) and r.context
             and all(p.score < config.score_threshold for p in r.patterns)}
 
-    def _analyze_piece(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:
+    def _analyze_piece(self, text: str, artifacts: NlpArtifacts, original: str | None = None) -> list[RecognizerResult]:
         """AnalyzerEngine.analyze, minus work that cannot change the outcome.
 
         Recognizers needing digits or '@' are skipped on texts without them, and context
@@ -306,7 +318,8 @@ class ScrubEngine:
                 text, unsure, artifacts, self._recognizers)
             sure += [r for r in unsure if r.score >= threshold]
         if self._allow:
-            sure = [r for r in sure if text[r.start:r.end] not in self._allow]
+            source = text if original is None else original
+            sure = [r for r in sure if source[r.start:r.end] not in self._allow]
         return [r for r in sure if not self._is_vocabulary(r, text)]
 
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
@@ -329,9 +342,10 @@ class ScrubEngine:
                     owners.append((index, offset))
                 offset += len(piece)
         findings: list[list[Finding]] = [[] for _ in texts]
-        batch = self.nlp_engine.process_batch(pieces, self.config.language, batch_size=self.config.batch_size)
-        for (index, offset), (piece, artifacts) in zip(owners, batch):
-            results = self._analyze_piece(piece, artifacts)
+        variants = [case_variant(piece, self._lexicon) for piece in pieces]
+        batch = self.nlp_engine.process_batch(variants, self.config.language, batch_size=self.config.batch_size)
+        for (index, offset), (variant, artifacts), piece in zip(owners, batch, pieces):
+            results = self._analyze_piece(variant, artifacts, original=piece)
             for finding in resolve_overlaps(results):
                 findings[index].append(Finding(finding.entity_type, finding.start + offset,
                                                finding.end + offset, finding.score))
@@ -365,6 +379,47 @@ class ScrubEngine:
 def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     """Pieces never overlap, so findings from adjacent pieces just need ordering."""
     return sorted(findings, key=lambda f: f.start)
+
+
+_ALPHA_RUN = re.compile(r"(?<![\w@#])[^\W\d_]+(?![\w@])")  # whole words only: not "GB" of "GB82"
+_LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
+
+
+def case_variant(text: str, lexicon=None) -> str:
+    """The text as NER and the lexicon recognizers see it: same length, same offsets, but
+    lower-case and ALL-CAPS words re-cased the way names usually are written.
+
+    spaCy's small model finds names by their capital letter, so "ask kristina or caleb" and
+    "MEETING WITH JOHANSSON IN HARSTAD" hide them. ALL-CAPS words in a run of two or more
+    (or in a mostly upper-case text) are lower-cased first; then every lower-case word that
+    is not an ordinary English word ("kristina", "johansson", "harstad") gets a capital.
+    Single capitalised acronyms in mixed text ("NBA") stay as they are.
+    """
+    if lexicon is None:
+        from .lexicon import get_lexicon
+
+        lexicon = get_lexicon()
+    words = list(_ALPHA_RUN.finditer(text))
+    if not words:
+        return text
+    caps = [len(m.group()) >= 2 and m.group().isupper() for m in words]
+    letters = sum(len(m.group()) for m in words)
+    shouting = sum(len(m.group()) for m, c in zip(words, caps) if c) > 0.6 * letters
+    out = list(text)
+    for k, m in enumerate(words):
+        word = m.group()
+        if caps[k] and (shouting or (k > 0 and caps[k - 1]) or (k + 1 < len(words) and caps[k + 1])):
+            word = word.lower()
+        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word) and not lexicon.is_nounish(word)
+                and not _after_apostrophe(text, m.start()) and not _LAUGH.fullmatch(word)):
+            word = word[:1].upper() + word[1:]
+        if word != m.group() and len(word) == len(m.group()):
+            out[m.start():m.end()] = word
+    return "".join(out)
+
+
+def _after_apostrophe(text: str, start: int) -> bool:
+    return start > 0 and text[start - 1] in "'’"
 
 
 def _worth_analysing(text: str) -> bool:

@@ -278,7 +278,9 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:
                 scores[i] = 0.7
-            elif self._triggered(words, gaps, i) and (kind != self.NONE or self._plain_unknown(word)):
+            elif self._triggered(words, gaps, i) and not self.lexicon.is_stop(word) and (
+                    kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
+                    or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
             elif (kind == self.NOUN and i + 1 < len(words) and _joined(gaps[i + 1])
                   and word.lower() in self.lexicon.first_names
@@ -287,20 +289,23 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.6  # "john smith": a first name followed by a surname
         return scores
 
-    def _neighbour_is_name_like(self, word: str, kind: str) -> bool:
+    def _neighbour_is_name_like(self, word: str, kind: str, left_is_name: bool = True) -> bool:
+        if word.lower() in _GREETINGS or self.lexicon.is_stop(word):
+            return False  # "love", "with", "best": the words around names, never part of them
         if self._capitalised(word):
             return kind != self.NONE or not self.lexicon.is_common(word)
+        # a lower-case ordinary word only continues a name to its left ("john smith", not "love you")
         return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word)) or (
-            kind == self.WEAK and word.lower() in self.lexicon.last_names and not self.lexicon.is_stop(word))
+            kind == self.WEAK and left_is_name and word.lower() in self.lexicon.last_names)
 
     def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
         changed = True
         while changed:
             changed = False
             for i, (_, _, word) in enumerate(words):
-                if scores[i] or not self._neighbour_is_name_like(word, kinds[i]):
-                    continue
                 left = i > 0 and scores[i - 1] and _joined(gaps[i])
+                if scores[i] or not self._neighbour_is_name_like(word, kinds[i], bool(left)):
+                    continue
                 right = i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1])
                 # "Siobhan or Oluwaseun", "Ana and Tomás": a capitalised unknown coordinated with a name
                 coordinated = (i >= 2 and scores[i - 2] and words[i - 1][2].lower() in {"and", "or", "&"}
