@@ -31,6 +31,7 @@ from .recognizers import accord_recognizers  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
+NER_OPTIONAL = {"ORGANIZATION": "ORG", "NRP": "NORP"}  # kinds a steward may add, from the same NER pass
 NER_LABELS_TO_IGNORE = ["ORG", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT",
                         "QUANTITY", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MISC"]
 # NER only needs its own pipe; the others cost time and we do not use their output.
@@ -40,11 +41,12 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "IpRecognizer": "digit", "AccordPhoneRecognizer": "digit", "AccordCardRecognizer": "digit",
     "AccordIbanRecognizer": "digit", "AccordSsnRecognizer": "digit", "AccordIpRecognizer": "digit",
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
-    "EmailRecognizer": "@", "AccordEmailRecognizer": "@",
+    "EmailRecognizer": "@", "AccordEmailRecognizer": "@", "AccordShortPhoneRecognizer": "digit",
+    "AccordLuhnCardRecognizer": "digit", "AccordCheckedIbanRecognizer": "digit",
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
-    "STREET_ADDRESS", "LOCATION", "PERSON"))}
+    "STREET_ADDRESS", "LOCATION", "PERSON", "USERNAME", "URL", "DATE", "ORGANIZATION", "NRP"))}
 _STRUCTURED_FIRST = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"}
 _STRUCTURED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
 
@@ -195,14 +197,15 @@ def _pipe_is_optional(nlp, pipe: str) -> bool:
     return "Listener" not in str(ner_model.get("tok2vec", {}).get("@architectures", ""))
 
 
-def ner_model_configuration() -> NerModelConfiguration:
-    return NerModelConfiguration(model_to_presidio_entity_mapping=NER_TO_ENTITY,
-                                 labels_to_ignore=NER_LABELS_TO_IGNORE)
+def ner_model_configuration(entities: Sequence[str] = ()) -> NerModelConfiguration:
+    extra = {label: entity for entity, label in NER_OPTIONAL.items() if entity in entities}
+    return NerModelConfiguration(model_to_presidio_entity_mapping={**NER_TO_ENTITY, **extra},
+                                 labels_to_ignore=[x for x in NER_LABELS_TO_IGNORE if x not in extra])
 
 
 def build_analyzer(config: ScrubConfig) -> AnalyzerEngine:
     nlp_engine = _FastSpacyNlpEngine(models=[{"lang_code": config.language, "model_name": config.model}],
-                                     ner_model_configuration=ner_model_configuration())
+                                     ner_model_configuration=ner_model_configuration(config.entities))
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[config.language])
     # presidio's PhoneRecognizer (phonenumbers) is left out: it cost ~40% of the time and
@@ -210,7 +213,8 @@ def build_analyzer(config: ScrubConfig) -> AnalyzerEngine:
     # Its Email/SSN/IP recognizers are covered by broader Accord ones; card and IBAN stay
     # because their checksums catch bare numbers without context.
     for recognizer in (CreditCardRecognizer(), IbanRecognizer(),
-                       SpacyRecognizer(supported_entities=["PERSON", "LOCATION"])):
+                       SpacyRecognizer(supported_entities=["PERSON", "LOCATION", *(
+                           e for e in NER_OPTIONAL if e in config.entities)])):
         registry.add_recognizer(recognizer)
     for recognizer in accord_recognizers():
         registry.add_recognizer(recognizer)
@@ -286,7 +290,7 @@ class ScrubEngine:
         self._never_names = self._lexicon.never_names
         self._context_only = {
             r.name for r in self._recognizers
-            if isinstance(r, PatternRecognizer) and r.context
+            if isinstance(r, PatternRecognizer) and r.context and r.name != "AccordDateOfBirthRecognizer"
             and all(p.score < config.score_threshold for p in r.patterns)}
 
     def _analyze_piece(self, text: str, artifacts: NlpArtifacts, original: str | None = None) -> list[RecognizerResult]:
@@ -317,10 +321,28 @@ class ScrubEngine:
             unsure = self.analyzer.context_aware_enhancer.enhance_using_context(
                 text, unsure, artifacts, self._recognizers)
             sure += [r for r in unsure if r.score >= threshold]
+            sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
+        sure = _with_house_numbers(text, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
         return [r for r in sure if not self._is_vocabulary(r, text)]
+
+    def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
+        """Dates below the birth-context threshold: a date in brackets (or after a comma) right
+        after a name is that person's date of birth ("Jane Roe (May 24, 1951)"); with
+        scrub_all_dates every other date is scrubbed as DATE."""
+        found = []
+        name_ends = [r.end for r in sure if r.entity_type == "PERSON"]
+        for r in dates:
+            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for end in name_ends)
+            if after_name:
+                found.append(RecognizerResult("DATE_OF_BIRTH", r.start, r.end, 0.6, r.analysis_explanation,
+                                              r.recognition_metadata))
+            elif self.config.scrub_all_dates:
+                found.append(RecognizerResult("DATE", r.start, r.end, 0.6, r.analysis_explanation,
+                                              r.recognition_metadata))
+        return found
 
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
@@ -379,6 +401,24 @@ class ScrubEngine:
 def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     """Pieces never overlap, so findings from adjacent pieces just need ordering."""
     return sorted(findings, key=lambda f: f.start)
+
+
+_DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*:?\s*)?")
+_HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
+
+
+def _with_house_numbers(text: str, results: list) -> list:
+    """A house number just before a place is part of the address: "6750 Gottlieb Ranch", not
+    "6750 <LOCATION>"."""
+    out = []
+    for r in results:
+        if r.entity_type in {"LOCATION", "STREET_ADDRESS"}:
+            m = _HOUSE_NUMBER.search(text, max(0, r.start - 10), r.start)
+            if m and text[r.start:r.start + 1].isupper():
+                r = RecognizerResult(r.entity_type, m.start(), r.end, r.score, r.analysis_explanation,
+                                     r.recognition_metadata)
+        out.append(r)
+    return out
 
 
 _ALPHA_RUN = re.compile(r"(?<![\w@#])[^\W\d_]+(?![\w@])")  # whole words only: not "GB" of "GB82"

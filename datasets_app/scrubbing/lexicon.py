@@ -49,7 +49,7 @@ tel ph mob fax ext attn re fw fwd bcc ref nr no ping pong login logout signin si
 email emails app apps api url urls browser cache cookie cookies server servers router modem
 firmware software hardware laptop desktop tablet iphone android ios windows linux mac chrome
 firefox safari edge excel outlook zoom slack teams pdf csv sync backup vpn dns ssl http https
-admin sso otp pin sms ticket tickets invoice invoices refund refunds subscription premium pro
+admin sso otp pin sms iban bic swift ticket tickets invoice invoices refund refunds subscription premium pro
 plus basic gold silver platinum bronze visa mastercard amex paypal stripe ups fedex dhl usps
 """.split()
 
@@ -163,7 +163,7 @@ def _names_dataset_names(rank: int = NAME_RANK) -> tuple[set[str], set[str]]:
         with gzip.open(base / file_name) as fh:  # the installed package's own data file
             table = pickle.load(fh)
         found.append({name.lower() for name, info in table.items()
-                      if len(name) >= 2 and name.isalpha() and info.get("rank")
+                      if len(name) >= 3 and name.isalpha() and info.get("rank")
                       and min(info["rank"].values()) <= rank})
         del table
         gc.collect()  # one table in memory at a time
