@@ -348,6 +348,8 @@ class ScrubEngine:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
+        if result.entity_type == "LOCATION" and text[result.start:result.end].lower() in self._lexicon.places:
+            return False  # "United States" is made of never-name words, and a place
         words = re.findall(r"[^\W\d_]+", text[result.start:result.end].lower())
         return bool(words) and all(w in self._never_names for w in words)
 
@@ -371,7 +373,48 @@ class ScrubEngine:
             for finding in resolve_overlaps(results):
                 findings[index].append(Finding(finding.entity_type, finding.start + offset,
                                                finding.end + offset, finding.score))
-        return [resolve_overlaps_findings(f) for f in findings]
+        return [self._complete(text, resolve_overlaps_findings(f)) for text, f in zip(texts, findings)]
+
+    # -- whole-text rules ---------------------------------------------------------------
+    def _complete(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """Rules that need the whole text: a name found once is scrubbed wherever it recurs
+        ("My name is Rykus Szöllösi but everyone calls me Rykus"), a header line that is only
+        a name is a name, and the parts of one postal address become one span."""
+        if "PERSON" in self._entities:
+            findings = self._recurring_names(text, findings) + self._header_names(text, findings)
+            findings = resolve_overlaps_findings(findings)
+        if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
+            findings = _address_blocks(text, findings)
+        return findings
+
+    def _covered(self, findings, start: int, end: int) -> bool:
+        return any(f.start < end and start < f.end for f in findings)
+
+    def _recurring_names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        lex = self._lexicon
+        tokens = {m.group().lower() for f in findings if f.entity_type == "PERSON"
+                  for m in _NAME_TOKEN.finditer(text, f.start, f.end)
+                  if not lex.is_common(m.group()) and m.group().lower() not in self._never_names}
+        if not tokens:
+            return findings
+        extra = [Finding("PERSON", m.start(), m.end(), 0.6) for m in _NAME_TOKEN.finditer(text)
+                 if m.group().lower() in tokens and not self._covered(findings, m.start(), m.end())]
+        return findings + extra
+
+    def _header_names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """A line of two or three capitalised words that are no English words, in a text of
+        several lines: the name heading a CV, a letter or a signature ("Tomomi Arakawa")."""
+        if "\n" not in text.strip():
+            return []
+        lex = self._lexicon
+        found = []
+        for m in _HEADER_LINE.finditer(text):
+            words = m.group(1).split()
+            if all(len(w) >= 2 and not lex.is_common(w) and not lex.is_nounish(w) and w.lower() not in self._never_names
+                   and w.lower() not in lex.places for w in words) \
+                    and not self._covered(findings, m.start(1), m.end(1)):
+                found.append(Finding("PERSON", m.start(1), m.end(1), 0.5))
+        return found
 
     # -- anonymisation ------------------------------------------------------------------
     def replacement(self, entity: str, value: str) -> str:
@@ -418,6 +461,47 @@ def _with_house_numbers(text: str, results: list) -> list:
                 r = RecognizerResult(r.entity_type, m.start(), r.end, r.score, r.analysis_explanation,
                                      r.recognition_metadata)
         out.append(r)
+    return out
+
+
+_NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
+_HEADER_LINE = re.compile(r"^[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?){1,2})[ \t]*$",
+                          re.MULTILINE)
+_ADDRESS = {"LOCATION", "STREET_ADDRESS"}
+_UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.?"
+# between two parts of one address: commas, line breaks, house/unit numbers, region codes
+_ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b" + _UNIT + r")*")
+# after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
+_ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
+                           r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+# before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
+_ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
+                           r"[ \t]*(?:,|\n)\s*(?:" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?[ \t]*(?:,|\n)\s*)?$")
+
+
+def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
+    """Join the parts of a postal address into one STREET_ADDRESS span: "2986 Papineau Avenue\n
+    Apt. 446\n Montreal" was a street, a leftover unit and a city; the house number or postcode
+    beside a city was left in the text."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.entity_type in _ADDRESS:
+            tail = _ADDRESS_TAIL.match(text, f.end)
+            if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):
+                f = Finding("STREET_ADDRESS", f.start, tail.end(), f.score)
+            head = _ADDRESS_HEAD.search(text, max(0, f.start - 60), f.start)
+            if head and head.group(1)[:1].isupper() and (not out or out[-1].end <= head.start(1)):
+                f = Finding("STREET_ADDRESS", head.start(1), f.end, f.score)
+        if out and out[-1].entity_type in _ADDRESS and f.entity_type in _ADDRESS:
+            glue = text[out[-1].end:f.start]
+            if len(glue) <= 40 and _ADDRESS_GLUE.fullmatch(glue) and (
+                    any(c.isdigit() for c in glue) or "STREET_ADDRESS" in {out[-1].entity_type, f.entity_type}):
+                out[-1] = Finding("STREET_ADDRESS", out[-1].start, f.end, max(out[-1].score, f.score))
+                continue
+        if out and f.start < out[-1].end:  # a widened span may now overlap its neighbour
+            out[-1] = Finding(out[-1].entity_type, out[-1].start, max(out[-1].end, f.end), max(out[-1].score, f.score))
+            continue
+        out.append(f)
     return out
 
 

@@ -66,7 +66,7 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?)\b[^\d\n]{0,25}?(?<![\w.\-/:+])(\d{3,4}[ .\-]\d{4})(?![\w/]|[.\-:/]\d)")
+    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])(\d{2,4}(?:[ .\-]\d{2,4}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
@@ -87,7 +87,7 @@ class ShortPhoneRecognizer(LocalRecognizer):
         return [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6,
                                  recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for m in _SHORT_PHONE.finditer(text)]
+                for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
 
 
 def short_phone_recognizer() -> LocalRecognizer:
