@@ -31,6 +31,7 @@ from .recognizers import accord_recognizers  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
+NER_OPTIONAL = {"ORGANIZATION": "ORG", "NRP": "NORP"}  # kinds a steward may add, from the same NER pass
 NER_LABELS_TO_IGNORE = ["ORG", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT",
                         "QUANTITY", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "MISC"]
 # NER only needs its own pipe; the others cost time and we do not use their output.
@@ -40,11 +41,12 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "IpRecognizer": "digit", "AccordPhoneRecognizer": "digit", "AccordCardRecognizer": "digit",
     "AccordIbanRecognizer": "digit", "AccordSsnRecognizer": "digit", "AccordIpRecognizer": "digit",
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
-    "EmailRecognizer": "@", "AccordEmailRecognizer": "@",
+    "EmailRecognizer": "@", "AccordEmailRecognizer": "@", "AccordShortPhoneRecognizer": "digit",
+    "AccordLuhnCardRecognizer": "digit", "AccordCheckedIbanRecognizer": "digit",
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
-    "STREET_ADDRESS", "LOCATION", "PERSON"))}
+    "STREET_ADDRESS", "LOCATION", "PERSON", "USERNAME", "URL", "DATE", "ORGANIZATION", "NRP"))}
 _STRUCTURED_FIRST = {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"}
 _STRUCTURED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
 
@@ -166,7 +168,10 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     for token in doc:
         text = token.text
-        if not (text[:1].isupper() and token.is_alpha) or lexicon.is_common(text):
+        if not (text[:1].isupper() and token.is_alpha) or text == "I":
+            continue
+        # a capital inside a sentence marks a proper noun even on an English word ("Trump", "Rose")
+        if lexicon.is_common(text) and (text.isupper() or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
         if windows and start <= windows[-1][1] + 2:
@@ -174,6 +179,14 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
         else:
             windows.append((start, end))
     return windows
+
+
+def _sentence_start(doc, i: int) -> bool:
+    if i == 0:
+        return True
+    prev = doc[i - 1].text
+    return prev in {".", "!", "?", ":", '"', "“", "(", "-", "…", "*", "|", ">"} or "\n" in doc[i - 1].whitespace_ or \
+        prev.endswith((".", "!", "?")) or doc[i - 1].is_space
 
 
 def _pipe_is_optional(nlp, pipe: str) -> bool:
@@ -184,14 +197,15 @@ def _pipe_is_optional(nlp, pipe: str) -> bool:
     return "Listener" not in str(ner_model.get("tok2vec", {}).get("@architectures", ""))
 
 
-def ner_model_configuration() -> NerModelConfiguration:
-    return NerModelConfiguration(model_to_presidio_entity_mapping=NER_TO_ENTITY,
-                                 labels_to_ignore=NER_LABELS_TO_IGNORE)
+def ner_model_configuration(entities: Sequence[str] = ()) -> NerModelConfiguration:
+    extra = {label: entity for entity, label in NER_OPTIONAL.items() if entity in entities}
+    return NerModelConfiguration(model_to_presidio_entity_mapping={**NER_TO_ENTITY, **extra},
+                                 labels_to_ignore=[x for x in NER_LABELS_TO_IGNORE if x not in extra])
 
 
 def build_analyzer(config: ScrubConfig) -> AnalyzerEngine:
     nlp_engine = _FastSpacyNlpEngine(models=[{"lang_code": config.language, "model_name": config.model}],
-                                     ner_model_configuration=ner_model_configuration())
+                                     ner_model_configuration=ner_model_configuration(config.entities))
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=[config.language])
     # presidio's PhoneRecognizer (phonenumbers) is left out: it cost ~40% of the time and
@@ -199,7 +213,8 @@ def build_analyzer(config: ScrubConfig) -> AnalyzerEngine:
     # Its Email/SSN/IP recognizers are covered by broader Accord ones; card and IBAN stay
     # because their checksums catch bare numbers without context.
     for recognizer in (CreditCardRecognizer(), IbanRecognizer(),
-                       SpacyRecognizer(supported_entities=["PERSON", "LOCATION"])):
+                       SpacyRecognizer(supported_entities=["PERSON", "LOCATION", *(
+                           e for e in NER_OPTIONAL if e in config.entities)])):
         registry.add_recognizer(recognizer)
     for recognizer in accord_recognizers():
         registry.add_recognizer(recognizer)
@@ -271,13 +286,14 @@ class ScrubEngine:
         self._allow = set(config.allow_list)
         from .lexicon import get_lexicon
 
-        self._never_names = get_lexicon().never_names
+        self._lexicon = get_lexicon()
+        self._never_names = self._lexicon.never_names
         self._context_only = {
             r.name for r in self._recognizers
-            if isinstance(r, PatternRecognizer) and r.context
+            if isinstance(r, PatternRecognizer) and r.context and r.name != "AccordDateOfBirthRecognizer"
             and all(p.score < config.score_threshold for p in r.patterns)}
 
-    def _analyze_piece(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:
+    def _analyze_piece(self, text: str, artifacts: NlpArtifacts, original: str | None = None) -> list[RecognizerResult]:
         """AnalyzerEngine.analyze, minus work that cannot change the outcome.
 
         Recognizers needing digits or '@' are skipped on texts without them, and context
@@ -305,14 +321,35 @@ class ScrubEngine:
             unsure = self.analyzer.context_aware_enhancer.enhance_using_context(
                 text, unsure, artifacts, self._recognizers)
             sure += [r for r in unsure if r.score >= threshold]
+            sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
+        sure = _with_house_numbers(text, sure)
         if self._allow:
-            sure = [r for r in sure if text[r.start:r.end] not in self._allow]
+            source = text if original is None else original
+            sure = [r for r in sure if source[r.start:r.end] not in self._allow]
         return [r for r in sure if not self._is_vocabulary(r, text)]
+
+    def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
+        """Dates below the birth-context threshold: a date in brackets (or after a comma) right
+        after a name is that person's date of birth ("Jane Roe (May 24, 1951)"); with
+        scrub_all_dates every other date is scrubbed as DATE."""
+        found = []
+        name_ends = [r.end for r in sure if r.entity_type == "PERSON"]
+        for r in dates:
+            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for end in name_ends)
+            if after_name:
+                found.append(RecognizerResult("DATE_OF_BIRTH", r.start, r.end, 0.6, r.analysis_explanation,
+                                              r.recognition_metadata))
+            elif self.config.scrub_all_dates:
+                found.append(RecognizerResult("DATE", r.start, r.end, 0.6, r.analysis_explanation,
+                                              r.recognition_metadata))
+        return found
 
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
+        if result.entity_type == "LOCATION" and text[result.start:result.end].lower() in self._lexicon.places:
+            return False  # "United States" is made of never-name words, and a place
         words = re.findall(r"[^\W\d_]+", text[result.start:result.end].lower())
         return bool(words) and all(w in self._never_names for w in words)
 
@@ -329,13 +366,55 @@ class ScrubEngine:
                     owners.append((index, offset))
                 offset += len(piece)
         findings: list[list[Finding]] = [[] for _ in texts]
-        batch = self.nlp_engine.process_batch(pieces, self.config.language, batch_size=self.config.batch_size)
-        for (index, offset), (piece, artifacts) in zip(owners, batch):
-            results = self._analyze_piece(piece, artifacts)
+        variants = [case_variant(piece, self._lexicon) for piece in pieces]
+        batch = self.nlp_engine.process_batch(variants, self.config.language, batch_size=self.config.batch_size)
+        for (index, offset), (variant, artifacts), piece in zip(owners, batch, pieces):
+            results = self._analyze_piece(variant, artifacts, original=piece)
             for finding in resolve_overlaps(results):
                 findings[index].append(Finding(finding.entity_type, finding.start + offset,
                                                finding.end + offset, finding.score))
-        return [resolve_overlaps_findings(f) for f in findings]
+        return [self._complete(text, resolve_overlaps_findings(f)) for text, f in zip(texts, findings)]
+
+    # -- whole-text rules ---------------------------------------------------------------
+    def _complete(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """Rules that need the whole text: a name found once is scrubbed wherever it recurs
+        ("My name is Rykus Szöllösi but everyone calls me Rykus"), a header line that is only
+        a name is a name, and the parts of one postal address become one span."""
+        if "PERSON" in self._entities:
+            findings = self._recurring_names(text, findings) + self._header_names(text, findings)
+            findings = resolve_overlaps_findings(findings)
+        if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
+            findings = _address_blocks(text, findings)
+        return findings
+
+    def _covered(self, findings, start: int, end: int) -> bool:
+        return any(f.start < end and start < f.end for f in findings)
+
+    def _recurring_names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        lex = self._lexicon
+        tokens = {m.group().lower() for f in findings if f.entity_type == "PERSON"
+                  for m in _NAME_TOKEN.finditer(text, f.start, f.end)
+                  if not lex.is_common(m.group()) and m.group().lower() not in self._never_names}
+        if not tokens:
+            return findings
+        extra = [Finding("PERSON", m.start(), m.end(), 0.6) for m in _NAME_TOKEN.finditer(text)
+                 if m.group().lower() in tokens and not self._covered(findings, m.start(), m.end())]
+        return findings + extra
+
+    def _header_names(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """A line of two or three capitalised words that are no English words, in a text of
+        several lines: the name heading a CV, a letter or a signature ("Tomomi Arakawa")."""
+        if "\n" not in text.strip():
+            return []
+        lex = self._lexicon
+        found = []
+        for m in _HEADER_LINE.finditer(text):
+            words = m.group(1).split()
+            if all(len(w) >= 2 and not lex.is_common(w) and not lex.is_nounish(w) and w.lower() not in self._never_names
+                   and w.lower() not in lex.places for w in words) \
+                    and not self._covered(findings, m.start(1), m.end(1)):
+                found.append(Finding("PERSON", m.start(1), m.end(1), 0.5))
+        return found
 
     # -- anonymisation ------------------------------------------------------------------
     def replacement(self, entity: str, value: str) -> str:
@@ -365,6 +444,106 @@ class ScrubEngine:
 def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     """Pieces never overlap, so findings from adjacent pieces just need ordering."""
     return sorted(findings, key=lambda f: f.start)
+
+
+_DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*:?\s*)?")
+_HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
+
+
+def _with_house_numbers(text: str, results: list) -> list:
+    """A house number just before a place is part of the address: "6750 Gottlieb Ranch", not
+    "6750 <LOCATION>"."""
+    out = []
+    for r in results:
+        if r.entity_type in {"LOCATION", "STREET_ADDRESS"}:
+            m = _HOUSE_NUMBER.search(text, max(0, r.start - 10), r.start)
+            if m and text[r.start:r.start + 1].isupper():
+                r = RecognizerResult(r.entity_type, m.start(), r.end, r.score, r.analysis_explanation,
+                                     r.recognition_metadata)
+        out.append(r)
+    return out
+
+
+_NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
+_HEADER_LINE = re.compile(r"^[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?){1,2})[ \t]*$",
+                          re.MULTILINE)
+_ADDRESS = {"LOCATION", "STREET_ADDRESS"}
+_UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.?"
+# between two parts of one address: commas, line breaks, house/unit numbers, region codes
+_ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b" + _UNIT + r")*")
+# after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
+_ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
+                           r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+# before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
+_ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
+                           r"[ \t]*(?:,|\n)\s*(?:" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?[ \t]*(?:,|\n)\s*)?$")
+
+
+def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
+    """Join the parts of a postal address into one STREET_ADDRESS span: "2986 Papineau Avenue\n
+    Apt. 446\n Montreal" was a street, a leftover unit and a city; the house number or postcode
+    beside a city was left in the text."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.entity_type in _ADDRESS:
+            tail = _ADDRESS_TAIL.match(text, f.end)
+            if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):
+                f = Finding("STREET_ADDRESS", f.start, tail.end(), f.score)
+            head = _ADDRESS_HEAD.search(text, max(0, f.start - 60), f.start)
+            if head and head.group(1)[:1].isupper() and (not out or out[-1].end <= head.start(1)):
+                f = Finding("STREET_ADDRESS", head.start(1), f.end, f.score)
+        if out and out[-1].entity_type in _ADDRESS and f.entity_type in _ADDRESS:
+            glue = text[out[-1].end:f.start]
+            if len(glue) <= 40 and _ADDRESS_GLUE.fullmatch(glue) and (
+                    any(c.isdigit() for c in glue) or "STREET_ADDRESS" in {out[-1].entity_type, f.entity_type}):
+                out[-1] = Finding("STREET_ADDRESS", out[-1].start, f.end, max(out[-1].score, f.score))
+                continue
+        if out and f.start < out[-1].end:  # a widened span may now overlap its neighbour
+            out[-1] = Finding(out[-1].entity_type, out[-1].start, max(out[-1].end, f.end), max(out[-1].score, f.score))
+            continue
+        out.append(f)
+    return out
+
+
+_ALPHA_RUN = re.compile(r"(?<![\w@#])[^\W\d_]+(?![\w@])")  # whole words only: not "GB" of "GB82"
+_LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
+
+
+def case_variant(text: str, lexicon=None) -> str:
+    """The text as NER and the lexicon recognizers see it: same length, same offsets, but
+    lower-case and ALL-CAPS words re-cased the way names usually are written.
+
+    spaCy's small model finds names by their capital letter, so "ask kristina or caleb" and
+    "MEETING WITH JOHANSSON IN HARSTAD" hide them. ALL-CAPS words in a run of two or more
+    (or in a mostly upper-case text) are lower-cased first; then every lower-case word that
+    is not an ordinary English word ("kristina", "johansson", "harstad") gets a capital.
+    Single capitalised acronyms in mixed text ("NBA") stay as they are.
+    """
+    if lexicon is None:
+        from .lexicon import get_lexicon
+
+        lexicon = get_lexicon()
+    words = list(_ALPHA_RUN.finditer(text))
+    if not words:
+        return text
+    caps = [len(m.group()) >= 2 and m.group().isupper() for m in words]
+    letters = sum(len(m.group()) for m in words)
+    shouting = sum(len(m.group()) for m, c in zip(words, caps) if c) > 0.6 * letters
+    out = list(text)
+    for k, m in enumerate(words):
+        word = m.group()
+        if caps[k] and (shouting or (k > 0 and caps[k - 1]) or (k + 1 < len(words) and caps[k + 1])):
+            word = word.lower()
+        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word) and not lexicon.is_nounish(word)
+                and not _after_apostrophe(text, m.start()) and not _LAUGH.fullmatch(word)):
+            word = word[:1].upper() + word[1:]
+        if word != m.group() and len(word) == len(m.group()):
+            out[m.start():m.end()] = word
+    return "".join(out)
+
+
+def _after_apostrophe(text: str, start: int) -> bool:
+    return start > 0 and text[start - 1] in "'’"
 
 
 def _worth_analysing(text: str) -> bool:

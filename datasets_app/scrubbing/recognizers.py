@@ -51,7 +51,8 @@ def phone_recognizer() -> PatternRecognizer:
         Pattern("intl", r"(?<![\w+])\+\d{1,3}" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
         Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
-        Pattern("grouped", r"(?<![\w.\-/])\d{2,5}(?:[ .\-]\d{2,7}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-]\d)", 0.45),
+        # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
+        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,7}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -61,6 +62,74 @@ def phone_recognizer() -> PatternRecognizer:
                  "number", "whatsapp", "sms", "text"],
         min_digits=9, max_digits=15,
     )
+
+
+_SHORT_PHONE = re.compile(
+    r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
+    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])(\d{2,4}(?:[ .\-]\d{2,4}){1,3})(?![\w/]|[.\-:/]\d)")
+
+
+class ShortPhoneRecognizer(LocalRecognizer):
+    """7-8 digit local numbers ("call 467 3395", "ring 9123 4567"): too common a shape to take
+    alone, so they count only with a phone word just before them. (presidio's context
+    enhancer skips stop words, and "call" is one, hence a recognizer of its own.)"""
+
+    def __init__(self):
+        super().__init__(supported_entities=["PHONE_NUMBER"], name="AccordShortPhoneRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
+        if "PHONE_NUMBER" not in entities:
+            return []
+        return [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6,
+                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+                for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+
+
+def short_phone_recognizer() -> LocalRecognizer:
+    return ShortPhoneRecognizer()
+
+
+class _ChecksumRecognizer(PatternRecognizer):
+    """A pattern that only counts when the number's checksum (python-stdnum) holds."""
+
+    def __init__(self, *args, check, **kwargs):
+        self.check = check
+        super().__init__(*args, **kwargs)
+
+    def validate_result(self, pattern_text: str) -> Optional[bool]:
+        return bool(self.check(pattern_text))
+
+
+def _luhn_card(text: str) -> bool:
+    from stdnum import luhn
+
+    number = re.sub(r"[ \-]", "", text)
+    return 12 <= len(number) <= 19 and luhn.is_valid(number) and len(set(number)) > 2
+
+
+def _iban(text: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(text.upper())
+
+
+def luhn_card_recognizer() -> PatternRecognizer:
+    """Cards of 12-19 digits with or without separators (Maestro has 12), Luhn-checked."""
+    patterns = [Pattern("luhn", r"(?<![\w\-.])\d(?:[ \-]?\d){11,18}(?![\w\-]|\.\d)", 0.5)]
+    return _ChecksumRecognizer(supported_entity="CREDIT_CARD", name="AccordLuhnCardRecognizer",
+                               patterns=patterns, check=_luhn_card)
+
+
+def checked_iban_recognizer() -> PatternRecognizer:
+    """IBANs in any case and spacing ("de89 3704 0044 0532 0130 00"), mod-97 checked."""
+    patterns = [Pattern("iban_any_case", r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
+    return _ChecksumRecognizer(supported_entity="IBAN_CODE", name="AccordCheckedIbanRecognizer",
+                               patterns=patterns, check=_iban)
 
 
 def credit_card_recognizer() -> PatternRecognizer:
@@ -117,6 +186,7 @@ def date_of_birth_recognizer() -> PatternRecognizer:
     score = 0.1
     patterns = [
         Pattern("numeric", r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b", score),
+        Pattern("iso_time", r"\b\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?(?!\w)", score),
         Pattern("iso", r"\b\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b", score),
         Pattern("day_month", r"\b\d{1,2}" + _ORD + r"(?:\s+of)?\s+" + _MONTHS + r"\.?,?\s+\d{4}\b", score),
         Pattern("month_day", r"\b" + _MONTHS + r"\.?\s+\d{1,2}" + _ORD + r",?\s+\d{4}\b", score),
@@ -133,6 +203,21 @@ def date_of_birth_recognizer() -> PatternRecognizer:
 _STREET_CORE = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|"
                 r"terrace|close|crescent|parkway|pkwy|square|sq|highway|hwy|circle|cir|row|mews|"
                 r"gardens|grove|hill|walk|trail|alley|plaza")
+
+
+class _StreetRecognizer(PatternRecognizer):
+    """Drops "street" matches whose street word is an English word: "During 1971" is a year,
+    not a Germanic street ending in -ring; "reached 220 for three" has no street at all."""
+
+    def __init__(self, lexicon: Lexicon, *args, **kwargs):
+        self.lexicon = lexicon
+        super().__init__(*args, **kwargs)
+
+    def invalidate_result(self, pattern_text: str) -> Optional[bool]:
+        first = re.match(r"[^\W\d_]+", pattern_text)
+        if first and len(first.group()) >= 4 and re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
+            return self.lexicon.is_common(first.group())
+        return False
 
 
 def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecognizer:
@@ -159,8 +244,8 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
         # typed in lower case ("leeds ls1 4ap"): the same shape, with the space required
         Pattern("uk_postcode_any_case", r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s\d[a-z]{2}\b", 0.4),
     ]
-    return PatternRecognizer(
-        supported_entity="STREET_ADDRESS", name="AccordStreetAddressRecognizer", patterns=patterns,
+    return _StreetRecognizer(
+        lexicon, supported_entity="STREET_ADDRESS", name="AccordStreetAddressRecognizer", patterns=patterns,
         context=["address", "live", "lives", "living", "ship", "shipping", "deliver", "delivery",
                  "street", "residence", "billing", "mail"],
         global_regex_flags=re.DOTALL | re.MULTILINE,
@@ -278,7 +363,9 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:
                 scores[i] = 0.7
-            elif self._triggered(words, gaps, i) and (kind != self.NONE or self._plain_unknown(word)):
+            elif self._triggered(words, gaps, i) and not self.lexicon.is_stop(word) and (
+                    kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
+                    or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
             elif (kind == self.NOUN and i + 1 < len(words) and _joined(gaps[i + 1])
                   and word.lower() in self.lexicon.first_names
@@ -287,20 +374,23 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.6  # "john smith": a first name followed by a surname
         return scores
 
-    def _neighbour_is_name_like(self, word: str, kind: str) -> bool:
+    def _neighbour_is_name_like(self, word: str, kind: str, left_is_name: bool = True) -> bool:
+        if word.lower() in _GREETINGS or self.lexicon.is_stop(word):
+            return False  # "love", "with", "best": the words around names, never part of them
         if self._capitalised(word):
             return kind != self.NONE or not self.lexicon.is_common(word)
+        # a lower-case ordinary word only continues a name to its left ("john smith", not "love you")
         return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word)) or (
-            kind == self.WEAK and word.lower() in self.lexicon.last_names and not self.lexicon.is_stop(word))
+            kind == self.WEAK and left_is_name and word.lower() in self.lexicon.last_names)
 
     def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
         changed = True
         while changed:
             changed = False
             for i, (_, _, word) in enumerate(words):
-                if scores[i] or not self._neighbour_is_name_like(word, kinds[i]):
-                    continue
                 left = i > 0 and scores[i - 1] and _joined(gaps[i])
+                if scores[i] or not self._neighbour_is_name_like(word, kinds[i], bool(left)):
+                    continue
                 right = i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1])
                 # "Siobhan or Oluwaseun", "Ana and Tomás": a capitalised unknown coordinated with a name
                 coordinated = (i >= 2 and scores[i - 2] and words[i - 1][2].lower() in {"and", "or", "&"}
@@ -383,20 +473,64 @@ class PlaceRecognizer(LocalRecognizer):
         return results
 
 
+_HANDLE = re.compile(r"(?<![\w@.])[@#]([A-Za-z0-9_]{2,30})(?![\w@]|\.[A-Za-z])")
+_HANDLE_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+class HandleRecognizer(LocalRecognizer):
+    """@handles as USERNAME (when the dataset adds that kind); a handle or #tag made of a listed
+    name ("@kristina_l", "#JusticeForEinarPohjanpalo" with a listed part) as PERSON always."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or get_lexicon()
+        super().__init__(supported_entities=["USERNAME", "PERSON"], name="AccordHandleRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def _names_a_person(self, body: str) -> bool:
+        parts = [w for w in _HANDLE_PARTS.findall(body) if len(w) >= 3]
+        return any(self.lexicon.is_name(w) and not self.lexicon.is_common(w) and not self.lexicon.is_nounish(w)
+                   for w in parts)
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
+        if "@" not in text and "#" not in text:
+            return []
+        results = []
+        meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        for m in _HANDLE.finditer(text):
+            handle = m.group()[0] == "@"
+            if handle and "USERNAME" in entities:
+                results.append(RecognizerResult("USERNAME", m.start(), m.end(), 0.8, recognition_metadata=dict(meta)))
+            elif "PERSON" in entities and self._names_a_person(m.group(1)):
+                results.append(RecognizerResult("PERSON", m.start(), m.end(), 0.7, recognition_metadata=dict(meta)))
+        return results
+
+
+def url_recognizer() -> PatternRecognizer:
+    patterns = [Pattern("url", r"(?i)\b(?:https?://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]]", 0.7)]
+    return PatternRecognizer(supported_entity="URL", name="AccordUrlRecognizer", patterns=patterns)
+
+
 def accord_recognizers() -> list:
     lexicon = get_lexicon()
     return [
-        phone_recognizer(), credit_card_recognizer(), iban_recognizer(), ssn_recognizer(),
+        phone_recognizer(), short_phone_recognizer(), credit_card_recognizer(), luhn_card_recognizer(),
+        iban_recognizer(), checked_iban_recognizer(), ssn_recognizer(),
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
+        HandleRecognizer(lexicon), url_recognizer(),
     ]
 
 
 PRESIDIO_RECOGNIZERS = ("CreditCardRecognizer", "IbanRecognizer", "SpacyRecognizer")
-ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordCardRecognizer", "AccordIbanRecognizer",
+ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "AccordCardRecognizer",
+                      "AccordLuhnCardRecognizer", "AccordIbanRecognizer", "AccordCheckedIbanRecognizer",
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
-                      "AccordNameListRecognizer", "AccordPlaceRecognizer")
+                      "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
+                      "AccordUrlRecognizer")
 
 
 def recognizer_names() -> list[str]:
