@@ -36,3 +36,13 @@ def covered_version(db, researcher, legal, contributor):
 @pytest.fixture
 def tiny_hyper():
     return {"epochs": 2, "batch_size": 8, "max_length": 32, "learning_rate": 5e-3, "seed": 1}
+
+
+@pytest.fixture
+def gpu_handoffs(monkeypatch):
+    """Every run handed to the gpu queue (the launch's on-commit hand-over), recorded instead of sent."""
+    from training.services import runs
+
+    sent: list[int] = []
+    monkeypatch.setattr(runs.train_run, "apply_async", lambda args, **kwargs: sent.append(args[0]))
+    return sent

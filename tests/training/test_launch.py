@@ -40,13 +40,13 @@ def test_non_admin_launch_over_the_api_is_403(researcher, api_client_for, tiny_b
 
 
 def test_refused_launch_is_recorded_denied_with_every_reason_and_audited(
-    ml_admin, tiny_base_model, contributor, django_capture_on_commit_callbacks, trainer_spy
+    ml_admin, tiny_base_model, contributor, django_capture_on_commit_callbacks, trainer_spy, gpu_handoffs
 ):
     uncovered = make_training_version()
     nmds = make_training_version(use_terms=["NMDS"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[uncovered, nmds])
-    assert run.state == RunState.DENIED and callbacks == []  # nothing enqueued
+    assert run.state == RunState.DENIED and gpu_handoffs == []  # nothing enqueued
     assert len(run.denial_reasons) >= 3 and any("NMDS" in r for r in run.denial_reasons)
     event = AuditEvent.objects.get(action="training_run.denied", target_id=str(run.pk))
     assert event.actor == ml_admin and event.metadata["reasons"] == run.denial_reasons

@@ -51,12 +51,13 @@ def with_raw_columns(researcher, legal, contributor):
     ({"text_fields": ["label"], "label_field": "label"}, "label"),  # the label is not a text column
 ])
 def test_launch_on_an_unreleased_column_is_denied_with_the_reason(
-    fields, named, ml_admin, tiny_base_model, with_raw_columns, trainer_spy, django_capture_on_commit_callbacks
+    fields, named, ml_admin, tiny_base_model, with_raw_columns, trainer_spy, django_capture_on_commit_callbacks,
+    gpu_handoffs,
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[with_raw_columns],
                                   **fields)
-    assert run.state == RunState.DENIED and callbacks == []  # nothing reaches the gpu queue
+    assert run.state == RunState.DENIED and gpu_handoffs == []  # nothing reaches the gpu queue
     assert any(named in reason and ("released" in reason or "approved label column" in reason)
                for reason in run.denial_reasons), run.denial_reasons
     event = AuditEvent.objects.get(action="training_run.denied", target_id=str(run.pk))
@@ -64,11 +65,13 @@ def test_launch_on_an_unreleased_column_is_denied_with_the_reason(
     assert trainer_spy == []
 
 
-def test_the_released_columns_themselves_are_allowed(ml_admin, tiny_base_model, with_raw_columns, monkeypatch):
-    monkeypatch.setattr(train_run, "apply_async", lambda *a, **k: None)
-    run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[with_raw_columns],
-                              text_fields=["text"], label_field="label")
+def test_the_released_columns_themselves_are_allowed(ml_admin, tiny_base_model, with_raw_columns, gpu_handoffs,
+                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[with_raw_columns],
+                                  text_fields=["text"], label_field="label")
     assert run.state == RunState.QUEUED, run.denial_reasons
+    assert gpu_handoffs == [run.pk]
 
 
 def test_the_api_refuses_an_unreleased_label_with_403_and_the_reason(
@@ -137,14 +140,15 @@ def test_run_edited_in_the_database_after_launch_is_denied_in_the_worker_before_
       "email": {"role": "scrub", "reason": ""}}, "disagree with the column roles"),
 ])
 def test_a_version_whose_roles_do_not_release_its_training_columns_is_refused(
-    roles, why, ml_admin, researcher, legal, tiny_base_model, trainer_spy, django_capture_on_commit_callbacks
+    roles, why, ml_admin, researcher, legal, tiny_base_model, trainer_spy, django_capture_on_commit_callbacks,
+    gpu_handoffs,
 ):
     """G2 behind G1: released columns are read from the roles the steward set, so a version stored
     without roles, or whose text/label fields disagree with them, releases nothing."""
     version = make_training_version(extra_columns=("email",), column_roles=roles)
     make_agreement_in_force(researcher=researcher, legal=legal, versions=[version])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[version],
                                   text_fields=["text"], label_field="label")
-    assert run.state == RunState.DENIED and callbacks == []
+    assert run.state == RunState.DENIED and gpu_handoffs == []
     assert any(why in reason for reason in run.denial_reasons), run.denial_reasons
