@@ -35,7 +35,10 @@ def _run(request, pk):
 def run_list(request):
     _require_admin(request)
     runs = runs_visible_to(request.user)
-    if state := request.GET.get("state"):
+    state = request.GET.get("state") or ""
+    if state not in RunState.values:
+        state = ""  # an unknown state (or a NUL byte PostgreSQL refuses) lists every run: never a 500
+    if state:
         runs = runs.filter(state=state)
     return render(request, "training/run_list.html", {"runs": runs[:200], "states": RunState.choices,
                                                        "state": state or ""})
