@@ -3,12 +3,13 @@
 Group membership (roles) through `user.groups` or `group.user_set` (services, django-admin, the
 shell), and the is_superuser / is_staff / is_active flags on save. Bulk operations that send no
 signals (QuerySet.update, bulk_create on the through table, raw SQL) are not seen here; the
-services never use them for roles.
+services never use them for roles. Brute-force lockouts (django-axes) are audited here too.
 """
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
+from axes.signals import user_locked_out
 from django.dispatch import receiver
 
 from accounts.models import User
@@ -93,3 +94,25 @@ def audit_privilege_flags(sender, instance, created, raw, **kwargs):
             before={f: before[f] for f in changed} if before else None,
             after={f: after[f] for f in changed},
         )
+
+
+@receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
+def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """A brute-force lockout (django-axes) is a state change of the account: audit it (G8)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from audit.models import AuditEvent
+
+    user = User.objects.filter(username=username).first() if username else None
+    target = user if user is not None else ("auth.username", (username or "")[:64])
+    target_type, target_id = (("accounts.user", str(user.pk)) if user is not None else target)
+    # axes signals again at every attempt during a lockout: one event per lockout window.
+    if AuditEvent.objects.filter(
+        action="auth.locked_out", target_type=target_type, target_id=target_id,
+        metadata__ip_address=ip_address or "", created_at__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+    ).exists():
+        return
+    with transaction.atomic():
+        record_event(actor=None, action="auth.locked_out", target=target,
+                     after={"locked_out": True}, metadata={"ip_address": ip_address or ""})

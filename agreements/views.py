@@ -131,7 +131,8 @@ def request_new(request):
         initial = {}
         if request.GET.get("dataset"):
             dataset_id = request.GET["dataset"]
-            if not dataset_id.isdigit():
+            # ASCII digits that fit a bigint: "²".isdigit() is True and int() refuses it (issue 10).
+            if not (dataset_id.isascii() and dataset_id.isdigit() and len(dataset_id) <= 18):
                 raise Http404("No such dataset.")
             latest = latest_approved_version(get_object_or_404(catalogue_visible_to(request.user), pk=dataset_id))
             initial["dataset_versions"] = [latest.pk] if latest else []

@@ -3,10 +3,12 @@
 With no environment at all (and DJANGO_DEBUG=1) Accord runs on its embedded default:
 SQLite under var/, Celery's filesystem broker under var/, files under var/media.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_celery_beat",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "csp",
     # Accord, lowest layer first: accounts, audit <- datasets_app <- agreements <- training.
     "accounts",
     "audit",
@@ -61,8 +65,11 @@ MIDDLEWARE = [
     "audit.context.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.BrandedErrorPagesMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,9 +117,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Brute-force protection for the sign-in form and django-admin (django-axes). After
+# AXES_FAILURE_LIMIT failures for the same username from the same address, sign-in is refused for
+# AXES_COOLOFF_MINUTES; every lockout writes an audit event. AXES_LOCKOUT_PARAMETERS lists what is
+# counted, "+" combining: "username+ip_address" (default), or e.g. "username,ip_address" to lock
+# either on its own. An administrator unlocks early with `manage.py axes_reset_username NAME`.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [
+    p.split("+") if "+" in p else p for p in env.list("AXES_LOCKOUT_PARAMETERS", default=["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None  # proxies in front that set X-Forwarded-For
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -218,6 +243,32 @@ STORAGES["audit_checkpoints"] = {
     },
 }
 
+# --- Cache (API throttles, login lockouts counted per process unless shared) ---------------------
+# One process: local memory. Several web processes: CACHE_URL=redis://... so limits hold across them.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------------
+# Scripts and style sheets only from Accord's own static files: no inline <script> or <style>, no
+# eval (htmx runs with allowEval off, see base.html). Style *attributes* stay allowed: progress bars
+# set their width that way; they cannot run code. A template that truly needs an inline script
+# uses {{ request.csp_nonce }}. Violations can be reported to CSP_REPORT_URI when set.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+    },
+}
+
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Accord <accord@localhost>")
@@ -237,12 +288,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.DefaultPagination",
     "PAGE_SIZE": ACCORD_PAGE_SIZE,
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # Per-client rate limits (the cache below counts); 429 with Retry-After beyond them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="30/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord API",
     "DESCRIPTION": "Governed data sharing: datasets, access agreements and sanctioned training runs.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema lists every endpoint: signed-in users (session or token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI from the installed sidecar package, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

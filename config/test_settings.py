@@ -12,6 +12,9 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # The ledger is keyed (G8): tests carry their own throwaway key, so they need no extra environment.
 os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-key-not-for-production")
 os.environ.setdefault("AUDIT_HMAC_KEY_ID", "test")
+# API throttles stay on, but high enough that no functional test trips them (their own tests tighten them).
+os.environ.setdefault("API_THROTTLE_USER", "100000/minute")
+os.environ.setdefault("API_THROTTLE_ANON", "100000/minute")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -17,6 +17,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import User
 from audit.services import record_event
 from config.exceptions import ApplicationError, conflict, forbidden
+from config.redaction import without_server_paths
 from datasets_app import rules as dataset_rules
 from datasets_app import scrub_runner, tasks
 from datasets_app.licenses import normalise_license
@@ -524,7 +525,7 @@ def version_fail(*, version_id: int, attempt: int | None, reason: str) -> Datase
         return version
     before = _version_state(version)
     version.fail()
-    version.failure_reason = reason[:2000]
+    version.failure_reason = without_server_paths(reason)[:2000]
     version.save()
     record_event(actor=None, action="dataset_version.failed", target=version, before=before,
                  after={"status": version.status, "reason": version.failure_reason})

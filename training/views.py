@@ -37,7 +37,10 @@ def _run(request, pk):
 def run_list(request):
     _require_admin(request)
     runs = runs_visible_to(request.user)
-    if (state := request.GET.get("state")) in RunState.values:
+    state = request.GET.get("state") or ""
+    if state not in RunState.values:
+        state = ""  # an unknown state (or a NUL byte PostgreSQL refuses) lists every run: never a 500
+    if state:
         runs = runs.filter(state=state)
     page = offset_page(request, runs.order_by("-created_at", "-id"))
     return render(request, "training/run_list.html", {"runs": page, "page": page, "states": RunState.choices,

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
 from accounts import registry
 from accounts.demo import DEMO_PASSWORD, DEMO_USERS
@@ -197,6 +198,7 @@ def test_demo_users_can_log_in(client, db, settings, no_demo_steps):
     settings.DEBUG = True
     call_command("seed_demo")
     for username in DEMO_USERS:
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        # django-axes checks every authenticate() against its lockouts, so it needs the request.
+        assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD), username
         assert client.get("/dashboard/").status_code == 200
         client.logout()

@@ -67,6 +67,20 @@ def _e2e_timeouts(request):
         page.set_default_navigation_timeout(20_000)
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """Issue 10: every page a browser test visits works under the Content-Security-Policy; a
+    violation (Chromium reports it on the console) fails the test that caused it."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield violations
+    assert violations == [], violations
+
+
 def login(page, live_server, username: str, password: str = TEST_PASSWORD, *, expect_success: bool = True):
     """Log in through the real form; wait for the dashboard (or, if `expect_success=False`, the error)."""
     page.goto(f"{live_server.url}/login/")

@@ -153,3 +153,20 @@ def test_an_unreadable_file_is_denied_without_its_path(queued_run, covered_versi
     [reason] = queued_run.denial_reasons
     assert "could not be opened (Permission denied)" in reason
     assert str(settings.MEDIA_ROOT) not in reason and "/" not in reason
+
+
+def test_a_trainer_crash_is_reported_without_server_paths(queued_run, monkeypatch, settings):
+    """Issue 10: a failure reason an admin reads keeps the file name, never the server's folders."""
+    secret_dir = f"{settings.ACCORD_RUNS_ROOT}/{queued_run.pk}/checkpoints"
+
+    def crash(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", f"{secret_dir}/adapter_model.safetensors")
+
+    monkeypatch.setattr(services.core, "train", crash)
+    train_run.apply(args=[queued_run.pk])
+    queued_run.refresh_from_db()
+    assert queued_run.state == RunState.FAILED
+    assert "adapter_model.safetensors" in queued_run.failure_reason and "FileNotFoundError" in queued_run.failure_reason
+    assert str(settings.ACCORD_RUNS_ROOT) not in queued_run.failure_reason and secret_dir not in queued_run.failure_reason
+    event = AuditEvent.objects.filter(action__startswith="training_run.").order_by("-seq").first()
+    assert str(settings.ACCORD_RUNS_ROOT) not in str(event.after)

@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 from accounts.rules import is_admin
 from audit.services import record_event
 from config.exceptions import forbidden
+from config.redaction import without_server_paths
 from training.models import RunState, TrainingRun
 from training.tasks import train_run
 
@@ -86,10 +87,11 @@ def training_run_end(
     before = state_of(run)
     transition()
     if outcome == RunState.DENIED:
-        run.denial_reasons = list(reason) if isinstance(reason, list | tuple) else [str(reason)]
+        reasons = list(reason) if isinstance(reason, list | tuple) else [str(reason)]
+        run.denial_reasons = [without_server_paths(str(r)) for r in reasons]
         shown = "; ".join(run.denial_reasons)
     elif outcome == RunState.FAILED:
-        run.failure_reason = str(reason)[:MAX_REASON_CHARS]
+        run.failure_reason = without_server_paths(str(reason))[:MAX_REASON_CHARS]
         shown = run.failure_reason
     else:
         run.cancel_reason = (run.cancel_reason if keep_reason and run.cancel_reason else str(reason))
