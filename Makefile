@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install install-dev run test test-fast browser bench clean
+.PHONY: install install-dev run test test-fast browser bench bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install-dev
 	$(BIN)/python bench/scrub_quality.py
 	$(BIN)/python bench/scrub_speed.py
 	$(BIN)/python bench/train.py
+
+# Pages and list endpoints at scale S and L (needs DATABASE_URL on PostgreSQL; generates ~1.2M rows).
+bench-web: install-dev
+	$(BIN)/python bench/web_scale.py
 
 clean:
 	rm -rf var/test var/broker

@@ -143,13 +143,13 @@ def request_new(request):
 
 
 def _page_version_choices(form, request):
-    """The form offers one page of approved versions (`?versions_q=` narrows by the start of the
-    dataset's title) plus those already chosen, never every approved version at once. Validation
-    still accepts any approved version (the field's queryset is unchanged)."""
+    """The form offers one page of approved versions, newest first (`?versions_q=` narrows by the
+    start of the dataset's title), plus those already chosen, never every approved version at
+    once. Validation still accepts any approved version (the field's queryset is unchanged)."""
     field = form.fields["dataset_versions"]
     raw = form.data.getlist("dataset_versions") if form.is_bound else form.initial.get("dataset_versions", [])
     selected = [int(i) for i in raw if str(i).isdigit()][:settings.ACCORD_MAX_PAGE_SIZE]
-    listed = field.queryset.order_by("dataset__title", "-number", "pk")
+    listed = field.queryset.order_by("-pk")
     if query := request.GET.get("versions_q", "").strip():
         listed = listed.filter(dataset__title__istartswith=query)
     page = offset_page(request, listed)

@@ -65,6 +65,7 @@ def main() -> int:
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the bench creates its own databases there).")
     sizes_l = {key: getattr(args, key) for key in DEFAULT_L}
     results: dict[str, dict] = {}
+    load_before = os.getloadavg()
     for scale in args.scales.split(","):
         sizes = sizes_l if scale == "L" else {k: max(1, v // 100) for k, v in sizes_l.items()}
         env = {**os.environ, "DATABASE_URL": _db_url(base, scale), "DJANGO_DEBUG": "1",
@@ -75,6 +76,8 @@ def main() -> int:
         out = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True).stdout
         results[scale] = json.loads(out.strip().splitlines()[-1])
     report(results)
+    print(f"load average (1, 5, 15 min) on {os.cpu_count()} cores: {load_before[0]:.1f} {load_before[1]:.1f} "
+          f"{load_before[2]:.1f} before, {' '.join(f'{x:.1f}' for x in os.getloadavg())} after")
     return 0
 
 
@@ -82,7 +85,7 @@ def report(results: dict[str, dict]) -> None:
     scales = list(results)
     names = list(results[scales[-1]]["pages"])
     header = f"{'page / endpoint':<46}" + "".join(
-        f"{'q ' + s:>6}{'p50 ' + s:>9}{'p95 ' + s:>9}" for s in scales)
+        f"{'q ' + s:>6}{'cpu ' + s:>8}{'p50 ' + s:>9}{'p95 ' + s:>9}" for s in scales)
     if {"S", "L"} <= set(scales):
         header += f"{'L/S p95':>9}  ok"
     print()
@@ -94,7 +97,8 @@ def report(results: dict[str, dict]) -> None:
         line = f"{name:<46}"
         for scale in scales:
             row = results[scale]["pages"].get(name)
-            line += f"{row['queries']:>6}{row['p50']:>9.1f}{row['p95']:>9.1f}" if row else f"{'-':>24}"
+            line += (f"{row['queries']:>6}{row.get('cpu_p50', 0):>8.1f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
+                     if row else f"{'-':>32}")
         if {"S", "L"} <= set(scales):
             s, big = results["S"]["pages"][name], results["L"]["pages"][name]
             ratio = big["p95"] / max(s["p95"], 1e-9)
@@ -102,8 +106,10 @@ def report(results: dict[str, dict]) -> None:
             failures += not ok
             line += f"{ratio:>9.2f}  {'yes' if ok else 'NO'}"
         print(line)
+    print("\nq: queries per request; cpu: median CPU time of the web process per request (ms, without the time\n"
+          "spent waiting for a core or for PostgreSQL); p50/p95: wall-clock ms over the repeats.")
     if {"S", "L"} <= set(scales):
-        print(f"\n{len(names) - failures}/{len(names)} rows inside the targets "
+        print(f"{len(names) - failures}/{len(names)} rows inside the targets "
               f"(p95 <= {TARGET_P95_MS:.0f} ms at L, L/S p95 <= {TARGET_RATIO}, the same query count at S and L)")
 
 
@@ -361,6 +367,8 @@ def measure(repeat: int, warmup: int, *, log) -> dict:
     from agreements.models import Agreement
     from audit.models import AuditEvent
     from datasets_app.models import Dataset
+    from training.models import TrainingRun
+    from training.selectors import scrubbed_versions
 
     def user(prefix):
         return User.objects.filter(username__startswith=prefix).order_by("username").first()
@@ -378,10 +386,8 @@ def measure(repeat: int, warmup: int, *, log) -> dict:
         .distinct().count()
     n_pending = Agreement.objects.filter(state__in=Agreement.PENDING_REVIEW).count()
     max_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 1
-    n_versions = 0
-    from training.selectors import scrubbed_versions
     n_versions = scrubbed_versions().count()
-    n_runs = __import__("training.models", fromlist=["TrainingRun"]).TrainingRun.objects.count()
+    n_runs = TrainingRun.objects.count()
     cursor_mid = base64.b64encode(f"p={max_seq // 2}".encode()).decode()
 
     pages = [
@@ -441,15 +447,17 @@ def measure(repeat: int, warmup: int, *, log) -> dict:
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
         queries = len(captured)  # read now: the next request clears the log it points into
-        times = []
+        db_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
+        times, cpu = [], []
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         times.sort()
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
         results[name] = {"url": url, "queries": queries, "p50": statistics.median(times), "p95": p95,
-                         "min": times[0],
+                         "min": times[0], "db_ms": db_ms, "cpu_p50": statistics.median(cpu),
                          "bytes": len(response.content)}
         log(f"{name}: {queries} queries, p50 {results[name]['p50']:.1f} ms, p95 {p95:.1f} ms")
     return results

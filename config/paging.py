@@ -59,10 +59,15 @@ def offset_page(request, queryset, *, per_page: int | None = None) -> Page:
     raw = request.GET.get("page", "")
     number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
     start = (number - 1) * size
-    rows = list(queryset[start:start + size + 1])
-    has_next = len(rows) > size
+    # A deferred join: the page's keys first (the sort's index, no joins for the skipped rows),
+    # then those rows with everything the page shows (select_related, prefetches).
+    ids = list(queryset.values_list("pk", flat=True)[start:start + size + 1])
+    has_next = len(ids) > size
+    ids = ids[:size]
+    by_pk = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
     return Page(
-        object_list=rows[:size], number=number, per_page=size, has_next=has_next, has_previous=number > 1,
+        object_list=rows, number=number, per_page=size, has_next=has_next, has_previous=number > 1,
         next_url=_url(request, ("page",), page=number + 1) if has_next else "",
         previous_url=_url(request, ("page",), page=number - 1) if number > 1 else "",
         first_url=_url(request, ("page",)),

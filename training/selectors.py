@@ -36,10 +36,11 @@ class VersionEligibility:
 
 
 def scrubbed_versions() -> QuerySet[DatasetVersion]:
-    """Every version that has got as far as scrubbing, in the launch form's order (paged by the view)."""
+    """Every version that has got as far as scrubbing, newest first (paged by the view: an order
+    the primary key's index gives, so a deep page costs what the first one does)."""
     return DatasetVersion.objects.select_related("dataset", "dataset__organization").filter(
         status__in=[DatasetVersion.Status.APPROVED, DatasetVersion.Status.SCRUBBED, DatasetVersion.Status.REJECTED]
-    ).order_by("dataset__title", "-number", "pk")
+    ).order_by("-pk")
 
 
 def version_eligibility(*, purpose: str = Purpose.RESEARCH, versions=None) -> list[VersionEligibility]:

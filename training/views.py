@@ -59,7 +59,8 @@ def run_launch(request):
     eligibility = version_eligibility(purpose=purpose, versions=page)
     eligible_ids = [row.version.pk for row in eligibility if row.eligible]
     if request.method == "POST":
-        posted = [int(i) for i in request.POST.getlist("dataset_versions") if str(i).isdigit()][:settings.ACCORD_MAX_PAGE_SIZE]
+        posted = [int(i) for i in request.POST.getlist("dataset_versions") if str(i).isdigit()]
+        posted = posted[:settings.ACCORD_MAX_PAGE_SIZE]
         chosen = version_eligibility(purpose=purpose, versions=scrubbed_versions().filter(pk__in=posted))
         eligible_ids += [row.version.pk for row in chosen if row.eligible]
     form = LaunchForm(request.POST or None, eligible_ids=eligible_ids, initial={"purpose": purpose})
