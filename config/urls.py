@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from reliability import health
+
 api_patterns = [
     path("", include("accounts.api_urls")),
     path("", include("audit.api_urls")),
@@ -20,4 +22,6 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("api/", include(api_patterns)),
     path("django-admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
