@@ -162,6 +162,19 @@ def shard_done(directory: Path, index: int, fmt: str) -> dict | None:
         return None
 
 
+def count_start(directory: Path, index: int) -> int:
+    """How often shard `index` has been started (this start included): a shard whose worker dies on
+    it every time (out of memory) is requeued each time; the count lets the service stop that."""
+    path = directory / f"shard-{index:05d}.starts"
+    try:
+        starts = int(path.read_text() or 0) + 1
+    except (OSError, ValueError):
+        starts = 1
+    with atomic_output(path) as fh:
+        fh.write(str(starts))
+    return starts
+
+
 def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_bytes: int,
           max_decompressed_bytes: int | None = None, max_rows: int | None = None,
           on_shard: Callable[[int], None] | None = None) -> ShardPlan:

@@ -469,6 +469,13 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
         return False
     if scrub_runner.shard_done(work_dir(version_id, attempt), shard_index, version.format) is not None:
         return True  # a re-sent or redelivered shard that already finished: nothing to redo
+    starts = scrub_runner.count_start(work_dir(version_id, attempt), shard_index)
+    if starts > settings.ACCORD_RECONCILE_MAX_ATTEMPTS:
+        version_fail(version_id=version_id, attempt=attempt, reason=(
+            f"Shard {shard_index + 1} was started {starts - 1} times and never finished: its worker stopped each "
+            "time (out of memory or killed). Ask an operator to give the scrub workers more memory or to "
+            "lower ACCORD_SCRUB_SHARD_ROWS, then start the scrub again."))
+        return False
 
     beat(version_id, attempt)
 

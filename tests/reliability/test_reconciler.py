@@ -200,3 +200,25 @@ def test_the_reconcilers_are_scheduled(settings):
     assert {"reliability.tasks.outbox_sweep", "datasets_app.tasks.reconcile_versions",
             "training.tasks.resend_queued_runs", "training.tasks.reap_stale_runs"} <= tasks_scheduled
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_shard_that_kills_its_worker_every_time_fails_the_version_naming_it(lost_scrub, settings, monkeypatch):
+    settings.ACCORD_RECONCILE_MAX_ATTEMPTS = 2
+    version_id, attempt = lost_scrub.pk, lost_scrub.scrub_attempt
+    services.scrub_prepare(version_id=version_id, attempt=attempt)
+    from datasets_app import scrub_runner
+
+    class WorkerKilled(BaseException):  # what the process sees of an OOM kill: nothing after this
+        pass
+
+    def oom(*args, **kwargs):
+        raise WorkerKilled()
+
+    monkeypatch.setattr(scrub_runner, "scrub_shard", oom)
+    for _ in range(2):  # delivered, killed, requeued (reject_on_worker_lost), delivered again...
+        with pytest.raises(WorkerKilled):
+            services.scrub_shard(version_id=version_id, attempt=attempt, shard_index=0)
+    assert not services.scrub_shard(version_id=version_id, attempt=attempt, shard_index=0)
+    lost_scrub.refresh_from_db()
+    assert lost_scrub.status == Status.FAILED
+    assert "Shard 1 was started 2 times and never finished" in lost_scrub.failure_reason
