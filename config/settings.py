@@ -46,9 +46,10 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
-    # Accord, lowest layer first: accounts, audit <- datasets_app <- agreements <- training.
+    # Accord, lowest layer first: accounts, audit, reliability <- datasets_app <- agreements <- training.
     "accounts",
     "audit",
+    "reliability",
     "datasets_app",
     "agreements",
     "training",
@@ -107,6 +108,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-accord.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A persistent connection the server dropped (restart, failover, pg_terminate_backend) is noticed and
+# replaced at the start of the next request or task instead of failing it (issue 14).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -324,6 +328,23 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis redelivers a message no worker acknowledged after the visibility timeout (default one
+    # hour). Matched to the task time limits: once a task's hard limit has passed, its message is
+    # due again; sooner recovery from a killed worker comes from the reconcilers (below), which
+    # re-send lost work idempotently. The gpu task outlives this timeout by design: its
+    # redelivery is ignored by the run's claim (only a queued run is claimed).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=env.int("CELERY_TASK_TIME_LIMIT",
+                                                                                   default=30 * 60) + 5 * 60),
+        # A broker that went away is retried on publish, briefly: the outbox retries for longer.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "retry_on_timeout": True,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
+                                    "interval_max": 1}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_CACHE_BACKEND = "django-cache"
@@ -353,7 +374,21 @@ CELERY_BEAT_SCHEDULE = {
     "checkpoint-audit-ledger": {"task": "audit.tasks.checkpoint_ledger", "schedule": crontab(hour=2, minute=55)},
     "verify-audit-ledger": {"task": "audit.tasks.verify_ledger", "schedule": crontab(hour=3, minute=0)},
     "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 60.0},
+    # Tasks written to the outbox while the broker was away are sent once it is back.
+    "outbox-sweep": {"task": "reliability.tasks.outbox_sweep", "schedule": 30.0},
+    # Uploads and scrubs whose messages were lost (broker restart, killed worker) are re-sent, or
+    # failed with the reason after ACCORD_RECONCILE_MAX_ATTEMPTS re-sends without progress.
+    "reconcile-scrubs": {"task": "datasets_app.tasks.reconcile_versions", "schedule": 30.0},
+    # Queued runs whose message was lost are sent again (same task id: a duplicate is ignored).
+    "resend-queued-runs": {"task": "training.tasks.resend_queued_runs", "schedule": 30.0},
 }
+# Reconcilers (issue 14): a scrub whose heartbeat is older than this, with nothing waiting in the scrub
+# queue, has lost its messages and is re-sent; queued runs likewise on the gpu queue.
+ACCORD_SCRUB_STALL_SECONDS = env.int("ACCORD_SCRUB_STALL_SECONDS", default=60)
+ACCORD_RECONCILE_MAX_ATTEMPTS = env.int("ACCORD_RECONCILE_MAX_ATTEMPTS", default=5)
+ACCORD_RUN_QUEUED_RESEND_SECONDS = env.int("ACCORD_RUN_QUEUED_RESEND_SECONDS", default=60)
+# A queued run no gpu worker has started within this is failed with that reason.
+ACCORD_RUN_QUEUE_DEADLINE = env.int("ACCORD_RUN_QUEUE_DEADLINE", default=24 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,8 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from reliability import health
+
 api_patterns = [
     path("", include("accounts.api_urls")),
     path("", include("audit.api_urls")),
@@ -31,4 +33,6 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("api/", include(api_patterns)),
     path("django-admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

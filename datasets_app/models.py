@@ -151,6 +151,11 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     shard_count = models.PositiveIntegerField(default=0)
     scrub_started_at = models.DateTimeField(null=True, blank=True)
     scrub_finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness of the work on this version (issue 14): beaten by the inspection, the split, every
+    # shard's progress and the merge. The reconciler re-sends work silent for longer than
+    # ACCORD_SCRUB_STALL_SECONDS and counts how often it did since the last beat.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    reconcile_attempts = models.PositiveIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
     approved_by = models.ForeignKey(

@@ -139,8 +139,45 @@ def shard_report(directory: Path, index: int) -> Path:
     return directory / f"shard-{index:05d}.report.json"
 
 
+def existing_plan(directory: Path) -> ShardPlan | None:
+    """The plan of an earlier, complete split in `directory` (a resumed scrub reuses it)."""
+    try:
+        plan = _load_plan(directory)
+    except (OSError, ValueError, KeyError):
+        return None
+    fmt = json.loads(_plan_path(directory).read_text()).get("format")
+    if fmt and all(shard_input(directory, i, fmt).exists() for i in range(plan.shard_count)):
+        return plan
+    return None
+
+
+def shard_done(directory: Path, index: int, fmt: str) -> dict | None:
+    """The report of a shard already scrubbed (output and report both in place), else None."""
+    report_path, output_path = shard_report(directory, index), shard_output(directory, index, fmt)
+    if not (report_path.exists() and output_path.exists()):
+        return None
+    try:
+        return json.loads(report_path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def count_start(directory: Path, index: int) -> int:
+    """How often shard `index` has been started (this start included): a shard whose worker dies on
+    it every time (out of memory) is requeued each time; the count lets the service stop that."""
+    path = directory / f"shard-{index:05d}.starts"
+    try:
+        starts = int(path.read_text() or 0) + 1
+    except (OSError, ValueError):
+        starts = 1
+    with atomic_output(path) as fh:
+        fh.write(str(starts))
+    return starts
+
+
 def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_bytes: int,
-          max_decompressed_bytes: int | None = None, max_rows: int | None = None) -> ShardPlan:
+          max_decompressed_bytes: int | None = None, max_rows: int | None = None,
+          on_shard: Callable[[int], None] | None = None) -> ShardPlan:
     """One streaming pass over the raw file (decompressing, validating again) that writes each
     shard's rows to a file of its own, so every shard task reads only its rows, not the file
     up to them. Each shard file is written to a temp name and moved into place when complete."""
@@ -168,6 +205,8 @@ def split(source: Path, *, fmt: str, shard_rows: int, out_dir: Path, max_line_by
                 break
             row_count += written
             index += 1
+            if on_shard is not None:
+                on_shard(index)  # a heartbeat: splitting a large file takes a while
     if row_count == 0:
         raise ScrubInputError("the file has no data rows to scrub")
     plan = ShardPlan(row_count=row_count, shard_rows=shard_rows)

@@ -24,6 +24,7 @@ from datasets_app.licenses import normalise_license
 from datasets_app.models import Dataset, DatasetVersion
 from datasets_app.scrubbing.errors import ScrubInputError
 from datasets_app.scrubbing import columns as columns_core
+from reliability import outbox
 from datasets_app.storage import (
     UploadTooLarge,
     delete_scrubbed,
@@ -156,6 +157,7 @@ def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) ->
         original_filename=Path(filename).name[:255],
     )
     version.raw_file.name = stored.name
+    version.heartbeat_at = timezone.now()
     version.save()
     record_event(
         actor=actor,
@@ -163,8 +165,9 @@ def _register_upload(*, dataset: Dataset, stored, filename: str, actor: User) ->
         target=version,
         after={"raw_sha256": stored.sha256, "raw_size": stored.size, "filename": Path(filename).name},
     )
-    version_id = version.pk
-    transaction.on_commit(lambda: tasks.scrub_inspect_version.delay(version_id))
+    # Through the outbox (issue 14): sent after commit, and again until the broker takes it. A broker
+    # outage here never fails the committed upload, and never deletes its raw file.
+    outbox.enqueue(tasks.scrub_inspect_version, args=[version.pk])
     return version
 
 
@@ -187,6 +190,7 @@ def version_inspect(*, version_id: int) -> DatasetVersion:
     version = DatasetVersion.objects.get(pk=version_id)
     if version.status != Status.UPLOADED or version.inspected_at:
         return version
+    beat(version_id)
     try:
         with local_copy(quarantine(), version.raw_file.name) as path:
             info = scrub_runner.inspect(
@@ -201,6 +205,8 @@ def version_inspect(*, version_id: int) -> DatasetVersion:
 @transaction.atomic
 def _record_inspection(*, version_id: int, info) -> DatasetVersion:
     version = DatasetVersion.objects.select_for_update().get(pk=version_id)
+    if version.inspected_at or version.status != Status.UPLOADED:
+        return version  # a re-sent inspection that finished second: the first one is recorded
     version.format = info.format
     version.compressed = info.compressed
     # The header check has passed (fileio.header_problem), so these are names, not row values (G8).
@@ -335,8 +341,9 @@ def version_scrub_start(
     version.scrubbed_size = 0
     version.pii_report = {}
     version.residual_count = 0
-    version.scrub_started_at = timezone.now()
+    version.scrub_started_at = version.heartbeat_at = timezone.now()
     version.scrub_finished_at = None
+    version.reconcile_attempts = 0
     version.save()
     record_event(
         actor=actor,
@@ -351,7 +358,7 @@ def version_scrub_start(
     version_id, attempt = version.pk, version.scrub_attempt
     if discarded:
         transaction.on_commit(lambda: delete_scrubbed([discarded]))
-    transaction.on_commit(lambda: tasks.scrub_version.delay(version_id, attempt))
+    outbox.enqueue(tasks.scrub_version, args=[version_id, attempt])
     return version
 
 
@@ -398,29 +405,62 @@ def _current(version_id: int, attempt: int) -> DatasetVersion | None:
     return version
 
 
+def beat(version_id: int, attempt: int | None = None, *, rows: int = 0, finished_unit: bool = False) -> bool:
+    """The version's heartbeat (issue 14): its work is alive. Rows done are added when given. A
+    finished unit (a shard) is progress: the reconciler's count of re-sends starts again (a shard
+    that kills its worker every time never finishes, so its re-sends add up to a failure).
+    False when the attempt is over (superseded, failed): the caller may stop."""
+    changes = {"heartbeat_at": timezone.now()}
+    if finished_unit:
+        changes["reconcile_attempts"] = 0
+    if rows:
+        changes["rows_done"] = F("rows_done") + rows
+    live = DatasetVersion.objects.filter(pk=version_id, status__in=[Status.UPLOADED, Status.SCRUBBING])
+    if attempt is not None:
+        live = live.filter(scrub_attempt=attempt, status=Status.SCRUBBING)
+    return bool(live.update(**changes))
+
+
 def scrub_prepare(*, version_id: int, attempt: int) -> int:
     """Split the raw upload into shard files of ACCORD_SCRUB_SHARD_ROWS rows. Returns the shard
-    count (0 when the attempt is over: stale, or failed on bad input)."""
+    count (0 when the attempt is over: stale, or failed on bad input). Resumable (issue 14): a
+    complete earlier split of this attempt is reused, and the rows of finished shards count as done."""
     version = _current(version_id, attempt)
     if version is None:
         return 0
-    try:
-        with local_copy(quarantine(), version.raw_file.name) as source:
-            plan = scrub_runner.split(
-                source,
-                fmt=version.format,
-                shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
-                out_dir=work_dir(version_id, attempt),
-                max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
-                **input_limits(),
-            )
-    except ScrubInputError as exc:
-        version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
-        return 0
+    beat(version_id, attempt)
+    directory = work_dir(version_id, attempt)
+    plan = scrub_runner.existing_plan(directory)
+    if plan is None:
+        try:
+            with local_copy(quarantine(), version.raw_file.name) as source:
+                plan = scrub_runner.split(
+                    source,
+                    fmt=version.format,
+                    shard_rows=settings.ACCORD_SCRUB_SHARD_ROWS,
+                    out_dir=directory,
+                    max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
+                    on_shard=lambda _index: beat(version_id, attempt),
+                    **input_limits(),
+                )
+        except ScrubInputError as exc:
+            version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
+            return 0
+    done_rows = sum(int(report.get("rows", 0)) for index in range(plan.shard_count)
+                    if (report := scrub_runner.shard_done(directory, index, version.format)))
     updated = DatasetVersion.objects.filter(pk=version_id, scrub_attempt=attempt, status=Status.SCRUBBING).update(
-        shard_count=plan.shard_count, rows_total=plan.row_count, rows_done=0
+        shard_count=plan.shard_count, rows_total=plan.row_count, rows_done=done_rows
     )
     return plan.shard_count if updated else 0
+
+
+def pending_shards(*, version_id: int, attempt: int, shard_count: int) -> list[int]:
+    """Shards of the attempt not yet scrubbed (a resumed scrub sends only these)."""
+    version = _current(version_id, attempt)
+    if version is None:
+        return []
+    directory = work_dir(version_id, attempt)
+    return [i for i in range(shard_count) if scrub_runner.shard_done(directory, i, version.format) is None]
 
 
 def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
@@ -428,11 +468,20 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
     version = _current(version_id, attempt)
     if version is None:
         return False
+    if scrub_runner.shard_done(work_dir(version_id, attempt), shard_index, version.format) is not None:
+        return True  # a re-sent or redelivered shard that already finished: nothing to redo
+    starts = scrub_runner.count_start(work_dir(version_id, attempt), shard_index)
+    if starts > settings.ACCORD_RECONCILE_MAX_ATTEMPTS:
+        version_fail(version_id=version_id, attempt=attempt, reason=(
+            f"Shard {shard_index + 1} was started {starts - 1} times and never finished: its worker stopped each "
+            "time (out of memory or killed). Ask an operator to give the scrub workers more memory or to "
+            "lower ACCORD_SCRUB_SHARD_ROWS, then start the scrub again."))
+        return False
+
+    beat(version_id, attempt)
 
     def progress(rows: int) -> None:
-        DatasetVersion.objects.filter(pk=version_id, scrub_attempt=attempt, status=Status.SCRUBBING).update(
-            rows_done=F("rows_done") + rows
-        )
+        beat(version_id, attempt, rows=rows)
 
     try:
         scrub_runner.scrub_shard(
@@ -447,6 +496,7 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
     except ScrubInputError as exc:
         version_fail(version_id=version_id, attempt=attempt, reason=str(exc))
         return False
+    beat(version_id, attempt, finished_unit=True)
     return True
 
 
@@ -456,6 +506,7 @@ def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
     if version is None:
         return None
     directory = work_dir(version_id, attempt)
+    beat(version_id, attempt)
     try:
         merged = scrub_runner.merge(directory, shard_count=version.shard_count, fmt=version.format)
     except ScrubInputError as exc:

@@ -28,3 +28,11 @@ def reap_stale_runs() -> dict:
     from training.services import training_runs_reap_stale
 
     return training_runs_reap_stale()
+
+
+@shared_task(name="training.tasks.resend_queued_runs", ignore_result=True)
+def resend_queued_runs() -> dict:
+    """Queued runs whose message was lost are sent again (or failed past their deadline)."""
+    from training.services.reaper import training_runs_resend_queued
+
+    return training_runs_resend_queued()

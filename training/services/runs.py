@@ -56,8 +56,12 @@ def locked_active(run_id: int) -> TrainingRun | None:
 
 
 def enqueue_run(run_id: int, task_id: str) -> None:
-    """The task seam: the imported task, handed over once the caller's transaction commits."""
-    transaction.on_commit(lambda: train_run.apply_async(args=[run_id], task_id=task_id or None))
+    """The task seam: the imported task, written to the outbox in the caller's transaction and
+    handed over once it commits, again until the broker takes it (issue 14): a launch during a
+    broker outage is a queued run that starts when the broker is back, never a 500."""
+    from reliability import outbox
+
+    outbox.enqueue(train_run, args=[run_id], task_id=task_id or "")
 
 
 @transaction.atomic
