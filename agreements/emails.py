@@ -24,6 +24,7 @@ def recipients_for(agreement: Agreement, event: str) -> list[str]:
     researcher = [agreement.access_request.researcher]
     people = {
         "submitted": list(_legal()),
+        "withdrawn": list(_legal()),
         "returned": researcher,
         "approved": researcher + list(_stewards(agreement)),
         "rejected": researcher,
@@ -36,6 +37,7 @@ def recipients_for(agreement: Agreement, event: str) -> list[str]:
 
 SUBJECTS = {
     "submitted": "New access request #{id} waiting for legal review",
+    "withdrawn": "Access request #{id} was withdrawn by the researcher",
     "returned": "Access request #{id} was returned with comments",
     "approved": "Agreement #{id} was approved",
     "rejected": "Access request #{id} was rejected",

@@ -243,6 +243,8 @@ def agreement_detail(request, pk: int):
         "is_owner": is_owner, "is_legal": is_legal,
         "can_accept": is_owner and agreement.state in Agreement.EDITABLE and not agreement.researcher_accepted,
         "can_submit": is_owner and agreement.state in Agreement.EDITABLE,
+        "can_withdraw": agreement_rules.can_withdraw_request(user, agreement)
+        and agreement.state in Agreement.WITHDRAWABLE,
         "can_countersign": agreement_rules.can_countersign(user, agreement) and my_sig is not None
         and not my_sig["valid"] and agreement.researcher_accepted
         and agreement.state in (Agreement.State.SUBMITTED, Agreement.State.IN_REVIEW, Agreement.State.APPROVED),
@@ -266,6 +268,7 @@ _ACTIONS = {
     "reject": ("Request rejected.", ReasonForm),
     "revoke": ("Agreement revoked; dependent training runs are being stopped.", ReasonForm),
     "countersign": ("Countersigned for your organisation.", None),
+    "withdraw": ("Request withdrawn. It stays in your list and in the audit ledger.", None),
 }
 
 
@@ -305,6 +308,8 @@ def agreement_action(request, pk: int, action: str):
                 services.agreement_revoke(agreement=agreement, actor=user, **data)
             case "countersign":
                 services.agreement_countersign(agreement=agreement, ip=_client_ip(request), actor=user)
+            case "withdraw":
+                services.agreement_withdraw(agreement=agreement, reason=request.POST.get("reason", ""), actor=user)
     except ApplicationError as exc:
         messages.error(request, " ".join([exc.message, *exc.reasons]))
     else:

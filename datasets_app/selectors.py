@@ -35,7 +35,8 @@ def datasets_visible_to(user) -> QuerySet[Dataset]:
         .filter(_own_org_q(user) | Q(versions__status=Status.APPROVED))
         .distinct()
         .annotate(approved_versions=Count("versions", filter=Q(versions__status=Status.APPROVED), distinct=True))
-        .prefetch_related(Prefetch("versions", queryset=versions_visible_to(user).order_by("-number")))
+        .prefetch_related(Prefetch(
+            "versions", queryset=versions_visible_to(user).filter(archived_at__isnull=True).order_by("-number")))
     )
 
 
@@ -86,7 +87,7 @@ def contributor_dashboard(user) -> dict:
     return {
         "awaiting_review": list(mine.filter(status=Status.SCRUBBED, dataset__steward=user)[:10]),
         "in_progress": list(mine.filter(status__in=[Status.UPLOADED, Status.SCRUBBING])[:10]),
-        "failed": list(mine.filter(status=Status.FAILED).order_by("-updated_at")[:5]),
+        "failed": list(mine.filter(status=Status.FAILED, archived_at__isnull=True).order_by("-updated_at")[:5]),
         "dataset_count": Dataset.objects.filter(organization_id=user.organization_id).count(),
     }
 
