@@ -47,3 +47,28 @@ class User(AbstractUser):
 
     def has_role(self, role: Role | str) -> bool:
         return self.is_active and str(role) in self.roles
+
+
+class ApiToken(models.Model):
+    """A named personal API token (issue 13). Only the sha256 of the key is stored: the key is shown
+    once, when it is created. Revoked tokens stay, so the page and the ledger keep their history."""
+
+    PREFIX = "acc_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(max_length=12, editable=False, help_text="The key's first characters, to recognise it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API token {self.name!r} ({self.key_hint}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
