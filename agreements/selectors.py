@@ -227,7 +227,15 @@ def queue_summary(user) -> dict:
 
 
 def my_requests_summary(user) -> dict:
-    return {"agreements": list(_base_agreements().filter(access_request__researcher=user).order_by("-updated_at")[:8])}
+    """The researcher's latest requests, each with the state a person reads: an approved agreement is
+    "In force" only while `agreement_in_force` says so (countersigned, not past its end), else "Approved"."""
+    agreements = list(_base_agreements().filter(access_request__researcher=user).order_by("-updated_at")[:8])
+    for a in agreements:
+        in_force = a.state == Agreement.State.APPROVED and agreement_in_force(a)
+        a.display_status = "in_force" if in_force else a.state
+        a.display_label = "In force" if in_force else (
+            "Approved, awaiting countersignature" if a.state == Agreement.State.APPROVED else a.get_state_display())
+    return {"agreements": agreements}
 
 
 def countersign_summary(user) -> dict:

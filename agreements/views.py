@@ -315,3 +315,11 @@ def agreement_action(request, pk: int, action: str):
     else:
         messages.success(request, done)
     return redirect("agreements:detail", pk=pk)
+
+
+@login_required
+def glossary(request):
+    """Use terms, licence classes and intended uses in words (issue 13)."""
+    from agreements.glossary import glossary_sections
+
+    return render(request, "agreements/glossary.html", {"sections": glossary_sections()})

@@ -82,3 +82,23 @@ def test_the_page_creates_and_lists_tokens(client, researcher):
     listing = client.get("/account/tokens/").content.decode()
     assert "notebook" in listing and 'data-testid="new-token-key"' not in listing and "never" in listing
     assert client.post("/account/tokens/", {"name": ""}).status_code == 400
+
+
+def test_ago_says_just_now_under_a_minute_never_zero_minutes():
+    from accounts.templatetags.accord import ago, humanize_code
+
+    now = timezone.now()
+    assert ago(now) == "just now" and ago(now - dt.timedelta(seconds=59)) == "just now"
+    assert ago(now - dt.timedelta(minutes=3)) == "3\xa0minutes ago"
+    assert humanize_code("changes_requested") == "Changes requested" and humanize_code("In force") == "In force"
+
+
+def test_seed_demo_prints_the_port_it_serves_on(monkeypatch, capsys, db, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    monkeypatch.setattr("accounts.management.commands.seed_demo.demo_steps", lambda: [])
+    monkeypatch.setenv("PORT", "8010")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8010/login/" in out and ":8000/" not in out
