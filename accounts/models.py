@@ -72,3 +72,34 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Notification(models.Model):
+    """One line in a person's inbox (issue 13). `kind` is "<category>.<event>" (agreement.approved);
+    `url` is a path inside Accord. Never holds row values."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def category(self) -> str:
+        return self.kind.split(".", 1)[0]
+
+
+class NotificationSetting(models.Model):
+    """Which categories a person does not want by e-mail (they still reach the inbox)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_setting")
+    email_muted = models.JSONField(default=list, blank=True)
