@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install install-dev run test test-fast browser bench clean
+.PHONY: install install-dev run test test-fast browser bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install-dev
 	$(BIN)/python bench/scrub_quality.py
 	$(BIN)/python bench/scrub_speed.py
 	$(BIN)/python bench/train.py
+
+## README screenshots (docs/screenshot-wide.png, docs/screenshot-narrow.png) from a live demo in Chromium.
+screenshots: install-dev browser
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf var/test var/broker
