@@ -285,7 +285,8 @@ def agreement_action(request, pk: int, action: str):
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            # Words a person reads: "Give a reason." rather than "reason: This field is required."
+            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
             return redirect("agreements:detail", pk=pk)
         data = form.cleaned_data
     user = request.user

@@ -78,3 +78,10 @@ def test_withdraw_through_the_page(client, draft, researcher, legal):
     draft.refresh_from_db()
     assert draft.state == Agreement.State.WITHDRAWN
     assert 'id="withdraw-form"' not in client.get(f"/agreements/{draft.pk}/").content.decode()
+
+
+def test_a_missing_reason_is_said_in_words(client, submitted, legal):
+    client.force_login(legal)
+    response = client.post(f"/agreements/{submitted.pk}/reject/", {"reason": ""}, follow=True)
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "Give a reason" in text and "This field is required" not in text and "reason:" not in text
