@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install install-dev run test test-fast browser bench bench-web clean
+.PHONY: install install-dev run test test-fast browser bench bench-web screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: install-dev
 # Pages and list endpoints at scale S and L (needs DATABASE_URL on PostgreSQL; generates ~1.2M rows).
 bench-web: install-dev
 	$(BIN)/python bench/web_scale.py
+
+## README screenshots (docs/screenshot-wide.png, docs/screenshot-narrow.png) from a live demo in Chromium.
+screenshots: install-dev browser
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf var/test var/broker

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +16,7 @@ class MeApi(APIView):
 
     serializer_class = MeSerializer
 
+    @extend_schema(summary="Who you are and your roles")
     def get(self, request):
         user = request.user
         data = {

@@ -12,4 +12,6 @@ def navigation(request) -> dict:
     for item in nav_for(user):
         url = reverse(item.url_name)
         items.append({"label": item.label, "url": url, "active": current.startswith(url) and url != "/"})
-    return {"nav_items": items}
+    from accounts.notifications import unread_count
+
+    return {"nav_items": items, "unread_notifications": unread_count(user)}

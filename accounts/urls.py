@@ -13,4 +13,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", views.api_tokens, name="api-tokens"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/count/", views.inbox_count, name="inbox-count"),
+    path("inbox/read-all/", views.inbox_mark_all_read, name="inbox-read-all"),
+    path("inbox/settings/", views.inbox_settings, name="inbox-settings"),
+    path("inbox/<int:pk>/open/", views.inbox_open, name="inbox-open"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
 ]

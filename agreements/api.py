@@ -2,7 +2,7 @@
 service, render. Refusals come back as {"message", "code", "reasons"} with 400/403/409."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -34,6 +34,7 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+@extend_schema_view(get=extend_schema(summary="Browse the dataset catalogue"))
 class CatalogueListApi(generics.ListAPIView):
     """Datasets researchers can browse: metadata, terms, licence and PII summary — never rows."""
 
@@ -47,6 +48,7 @@ class CatalogueListApi(generics.ListAPIView):
         return with_approved_versions(catalogue_visible_to(self.request.user).order_by("title", "pk"))
 
 
+@extend_schema_view(get=extend_schema(summary="List the agreements you may see"))
 class AgreementListApi(generics.ListAPIView):
     serializer_class = AgreementSerializer
 
@@ -65,6 +67,7 @@ class AgreementListApi(generics.ListAPIView):
         return page
 
 
+@extend_schema_view(get=extend_schema(summary="Read an agreement"))
 class AgreementDetailApi(generics.RetrieveAPIView):
     serializer_class = AgreementSerializer
 
@@ -73,7 +76,8 @@ class AgreementDetailApi(generics.RetrieveAPIView):
 
 
 class AccessRequestCreateApi(APIView):
-    @extend_schema(request=AccessRequestInputSerializer, responses={201: AgreementSerializer})
+    @extend_schema(summary="Request access (creates a draft agreement)", request=AccessRequestInputSerializer,
+                   responses={201: AgreementSerializer})
     def post(self, request):
         data = AccessRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,9 +111,14 @@ class _TransitionApi(APIView):
 
     @classmethod
     def build(cls, name: str, serializer, perform, summary: str):
-        view = type(name, (cls,), {"input_serializer": serializer, "perform": perform})
-        view.post = extend_schema(request=serializer, responses={200: AgreementSerializer}, summary=summary)(view.post)
-        return view
+        # A new function per action: extend_schema annotates the function it is given, so decorating the
+        # shared `_TransitionApi.post` gave all eight actions the last summary ("Revoke").
+        def post(self, request, pk: int):
+            return _TransitionApi.post(self, request, pk)
+
+        post = extend_schema(request=serializer, responses={200: AgreementSerializer}, summary=summary,
+                             description=perform.__doc__ or "")(post)
+        return type(name, (cls,), {"input_serializer": serializer, "perform": perform, "post": post})
 
 
 def _submit(self, request, agreement, data):
@@ -142,6 +151,11 @@ def _reject(self, request, agreement, data):
     return services.agreement_reject(agreement=agreement, reason=data["reason"], actor=request.user)
 
 
+def _withdraw(self, request, agreement, data):
+    """The researcher who made the request, while it is a draft, submitted or returned."""
+    return services.agreement_withdraw(agreement=agreement, actor=request.user)
+
+
 def _revoke(self, request, agreement, data):
     return services.agreement_revoke(agreement=agreement, reason=data["reason"], actor=request.user)
 
@@ -152,8 +166,12 @@ AgreementAcceptApi = _TransitionApi.build("AgreementAcceptApi", AcceptInputSeria
 AgreementCountersignApi = _TransitionApi.build("AgreementCountersignApi", EmptySerializer, _countersign,
                                                "Countersign for your organisation's datasets")
 AgreementReviewApi = _TransitionApi.build("AgreementReviewApi", EmptySerializer, _start_review, "Take into review")
-AgreementApproveApi = _TransitionApi.build("AgreementApproveApi", ApproveInputSerializer, _approve, "Approve")
+AgreementApproveApi = _TransitionApi.build("AgreementApproveApi", ApproveInputSerializer, _approve,
+                                           "Approve with an expiry date and conditions")
 AgreementReturnApi = _TransitionApi.build("AgreementReturnApi", CommentInputSerializer, _return,
                                           "Return with comments")
-AgreementRejectApi = _TransitionApi.build("AgreementRejectApi", ReasonInputSerializer, _reject, "Reject")
-AgreementRevokeApi = _TransitionApi.build("AgreementRevokeApi", ReasonInputSerializer, _revoke, "Revoke")
+AgreementRejectApi = _TransitionApi.build("AgreementRejectApi", ReasonInputSerializer, _reject, "Reject with a reason")
+AgreementRevokeApi = _TransitionApi.build("AgreementRevokeApi", ReasonInputSerializer, _revoke,
+                                          "Revoke an agreement in force (stops dependent runs)")
+AgreementWithdrawApi = _TransitionApi.build("AgreementWithdrawApi", EmptySerializer, _withdraw,
+                                            "Withdraw your draft or submitted request")

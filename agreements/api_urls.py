@@ -17,4 +17,5 @@ urlpatterns = [
     path("agreements/<int:pk>/return/", api.AgreementReturnApi.as_view(), name="api-agreement-return"),
     path("agreements/<int:pk>/reject/", api.AgreementRejectApi.as_view(), name="api-agreement-reject"),
     path("agreements/<int:pk>/revoke/", api.AgreementRevokeApi.as_view(), name="api-agreement-revoke"),
+    path("agreements/<int:pk>/withdraw/", api.AgreementWithdrawApi.as_view(), name="api-agreement-withdraw"),
 ]

@@ -12,6 +12,9 @@ class AgreementsConfig(AppConfig):
         from agreements import selectors
         from agreements.demo import seed_agreements
 
+        from accounts.notifications import register_category
+
+        register_category("agreement", "Access requests and agreements")
         register_nav("Catalogue", "agreements:catalogue", roles=[Role.RESEARCHER, Role.LEGAL, Role.ADMIN], order=30)
         register_nav("Agreements", "agreements:list",
                      roles=[Role.RESEARCHER, Role.CONTRIBUTOR, Role.LEGAL, Role.ADMIN, Role.AUDITOR], order=40)

@@ -1,8 +1,6 @@
 """Who hears about what. Called from a Celery task after the change has committed."""
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 
 from accounts.roles import Role
 from accounts.selectors import users_with_role
@@ -20,10 +18,11 @@ def _legal():
     return users_with_role(role=Role.LEGAL)
 
 
-def recipients_for(agreement: Agreement, event: str) -> list[str]:
+def recipient_users_for(agreement: Agreement, event: str) -> list:
     researcher = [agreement.access_request.researcher]
     people = {
         "submitted": list(_legal()),
+        "withdrawn": list(_legal()),
         "returned": researcher,
         "approved": researcher + list(_stewards(agreement)),
         "rejected": researcher,
@@ -31,11 +30,16 @@ def recipients_for(agreement: Agreement, event: str) -> list[str]:
         "expiring": researcher + list(_legal()),
         "expired": researcher + list(_stewards(agreement)) + list(_legal()),
     }[event]
-    return sorted({u.email for u in people if u.email})
+    return list({u.pk: u for u in people}.values())
+
+
+def recipients_for(agreement: Agreement, event: str) -> list[str]:
+    return sorted({u.email for u in recipient_users_for(agreement, event) if u.email})
 
 
 SUBJECTS = {
     "submitted": "New access request #{id} waiting for legal review",
+    "withdrawn": "Access request #{id} was withdrawn by the researcher",
     "returned": "Access request #{id} was returned with comments",
     "approved": "Agreement #{id} was approved",
     "rejected": "Access request #{id} was rejected",
@@ -62,15 +66,15 @@ def _body(agreement: Agreement, event: str) -> str:
         lines.append("It is in force once every data steward has countersigned.")
     if event in ("expiring", "expired") and agreement.expires_at:
         lines.append(f"End: {agreement.expires_at:%Y-%m-%d %H:%M} UTC")
-    lines.append(f"\nOpen it in Accord: /agreements/{agreement.pk}/")
     return "\n".join(lines)
 
 
 def send_agreement_email(*, agreement_id: int, event: str) -> int:
+    """Inbox lines for everyone concerned and one e-mail (absolute link, SITE_URL) to those who want it."""
+    from accounts.notifications import notify
+
     agreement = Agreement.objects.select_related("access_request__researcher").get(pk=agreement_id)
-    to = recipients_for(agreement, event)
-    if not to:
-        return 0
     expires = f"{agreement.expires_at:%Y-%m-%d}" if agreement.expires_at else ""
-    subject = "[Accord] " + SUBJECTS[event].format(id=agreement.pk, expires=expires)
-    return send_mail(subject, _body(agreement, event), settings.DEFAULT_FROM_EMAIL, to)
+    return notify(users=recipient_users_for(agreement, event), kind=f"agreement.{event}",
+                  title=SUBJECTS[event].format(id=agreement.pk, expires=expires),
+                  url=f"/agreements/{agreement.pk}/", body=_body(agreement, event))

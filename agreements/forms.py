@@ -33,17 +33,20 @@ class AccessRequestForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    expires_at = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+    expires_at = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}),
+                                 error_messages={"required": "Set the date the agreement ends."})
     conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                  label="Conditions (optional)")
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What should the researcher change?")
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What should the researcher change?",
+                              error_messages={"required": "Say what the researcher should change."})
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason",
+                             error_messages={"required": "Give a reason; the researcher and the ledger will read it."})
 
 
 class ContributorForm(forms.Form):

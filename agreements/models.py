@@ -74,11 +74,14 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
         REVOKED = "revoked", "Revoked"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     # States in which legal still has to act.
     PENDING_REVIEW = (State.SUBMITTED, State.IN_REVIEW)
     # States the researcher may edit the request in.
     EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
+    # States the researcher may withdraw the request from: before legal has taken it into review.
+    WITHDRAWABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED)
 
     access_request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="agreement")
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
@@ -186,6 +189,10 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[State.SUBMITTED, State.IN_REVIEW], target=State.REJECTED)
     def reject(self) -> None:
         pass
+
+    @transition(field=state, source=list(WITHDRAWABLE), target=State.WITHDRAWN)
+    def withdraw(self) -> None:
+        """The researcher takes back a request nobody has started to review (issue 13)."""
 
     @transition(field=state, source=State.APPROVED, target=State.EXPIRED)
     def expire(self) -> None:

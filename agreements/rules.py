@@ -23,6 +23,7 @@ def is_signatory_steward(user, agreement) -> bool:
 can_request_access = is_researcher
 can_edit_request = is_researcher & is_requester
 can_accept_terms = is_researcher & is_requester
+can_withdraw_request = is_researcher & is_requester  # only their own; the state is the model's guard
 can_review = is_legal  # works the review queue
 # G6 separation of duties: nobody decides on (takes into review, approves, returns, rejects,
 # revokes) or countersigns an agreement whose request they made; a steward countersigns only for
@@ -36,6 +37,7 @@ can_manage_contributors = is_contributor  # further checked: steward of that dat
 rules.add_perm("agreements.request_access", can_request_access)
 rules.add_perm("agreements.edit_request", can_edit_request)
 rules.add_perm("agreements.accept_terms", can_accept_terms)
+rules.add_perm("agreements.withdraw_request", can_withdraw_request)
 rules.add_perm("agreements.review", can_review)
 rules.add_perm("agreements.decide", can_decide)
 rules.add_perm("agreements.countersign", can_countersign)

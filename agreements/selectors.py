@@ -323,8 +323,17 @@ def queue_summary(user) -> dict:
 
 
 def my_requests_summary(user) -> dict:
+    """The researcher's latest requests, each with the state a person reads: an approved agreement is
+    "In force" only while it is in force (countersigned, not past its end), else "Approved"."""
     mine = _base_agreements().filter(access_request__researcher=user)
-    return {"agreements": list(mine.order_by("-updated_at", "-pk")[:DASHBOARD_ROWS]), "count": mine.count()}
+    agreements = list(mine.order_by("-updated_at", "-pk")[:DASHBOARD_ROWS])
+    problems = agreements_problems(agreements)  # one read for the panel, not one per row
+    for a in agreements:
+        in_force = a.state == Agreement.State.APPROVED and not problems[a.pk]
+        a.display_status = "in_force" if in_force else a.state
+        a.display_label = "In force" if in_force else (
+            "Approved, awaiting countersignature" if a.state == Agreement.State.APPROVED else a.get_state_display())
+    return {"agreements": agreements, "count": mine.count()}
 
 
 def countersign_summary(user) -> dict:

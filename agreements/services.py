@@ -229,6 +229,22 @@ def agreement_submit(*, agreement: Agreement, actor) -> Agreement:
     return agreement
 
 
+@transaction.atomic
+def agreement_withdraw(*, agreement: Agreement, actor, reason: str = "") -> Agreement:
+    """The researcher withdraws their own draft, submitted or returned request; the row and its
+    history stay (the ledger keeps the event), nothing further can happen to it."""
+    agreement = _lock(agreement)
+    if not agreement_rules.can_withdraw_request(actor, agreement):
+        raise forbidden("Only the researcher who made this request can withdraw it.")
+    before = _transition(agreement, "withdraw", "withdrawn")
+    _save(agreement)
+    record_event(actor=actor, action="agreement.withdrawn", target=agreement, before={"state": before},
+                 after=_snapshot(agreement), metadata={"reason": (reason or "").strip()})
+    if before == State.SUBMITTED:
+        _notify(agreement, "withdrawn")  # legal had it in the queue
+    return agreement
+
+
 # --- legal -------------------------------------------------------------------------------------
 def _require_legal(actor, agreement: Agreement, what: str) -> None:
     """Legal decides, and never on a request they made themselves (G6)."""

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="agreements:list"), name="index"),
     path("list/", views.agreement_list, name="list"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("glossary/", views.glossary, name="glossary"),
     path("catalogue/<int:pk>/", views.dataset_detail, name="dataset-detail"),
     path("catalogue/<int:pk>/contributors/", views.contributor_add, name="contributor-add"),
     path("catalogue/<int:pk>/contributors/<int:contributor_pk>/remove/", views.contributor_remove,

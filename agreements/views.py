@@ -270,6 +270,8 @@ def agreement_detail(request, pk: int):
         "is_owner": is_owner, "is_legal": is_legal,
         "can_accept": is_owner and agreement.state in Agreement.EDITABLE and not agreement.researcher_accepted,
         "can_submit": is_owner and agreement.state in Agreement.EDITABLE,
+        "can_withdraw": agreement_rules.can_withdraw_request(user, agreement)
+        and agreement.state in Agreement.WITHDRAWABLE,
         "can_countersign": agreement_rules.can_countersign(user, agreement) and my_sig is not None
         and not my_sig["valid"] and agreement.researcher_accepted
         and agreement.state in (Agreement.State.SUBMITTED, Agreement.State.IN_REVIEW, Agreement.State.APPROVED),
@@ -293,6 +295,7 @@ _ACTIONS = {
     "reject": ("Request rejected.", ReasonForm),
     "revoke": ("Agreement revoked; dependent training runs are being stopped.", ReasonForm),
     "countersign": ("Countersigned for your organisation.", None),
+    "withdraw": ("Request withdrawn. It stays in your list and in the audit ledger.", None),
 }
 
 
@@ -309,7 +312,8 @@ def agreement_action(request, pk: int, action: str):
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            # Words a person reads: "Give a reason." rather than "reason: This field is required."
+            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
             return redirect("agreements:detail", pk=pk)
         data = form.cleaned_data
     user = request.user
@@ -332,8 +336,18 @@ def agreement_action(request, pk: int, action: str):
                 services.agreement_revoke(agreement=agreement, actor=user, **data)
             case "countersign":
                 services.agreement_countersign(agreement=agreement, ip=_client_ip(request), actor=user)
+            case "withdraw":
+                services.agreement_withdraw(agreement=agreement, reason=request.POST.get("reason", ""), actor=user)
     except ApplicationError as exc:
         messages.error(request, " ".join([exc.message, *exc.reasons]))
     else:
         messages.success(request, done)
     return redirect("agreements:detail", pk=pk)
+
+
+@login_required
+def glossary(request):
+    """Use terms, licence classes and intended uses in words (issue 13)."""
+    from agreements.glossary import glossary_sections
+
+    return render(request, "agreements/glossary.html", {"sections": glossary_sections()})

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
@@ -14,6 +15,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
                   "before", "after", "metadata", "prev_hash", "hash"]
 
 
+@extend_schema_view(get=extend_schema(summary="List audit events (auditors)"))
 class AuditEventListApi(ListAPIView):
     """The audit ledger, newest first (auditors only), in keyset (cursor) pages on seq."""
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -108,6 +108,7 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+@extend_schema_view(get=extend_schema(summary="List your organisation's datasets"))
 class DatasetListCreateApi(generics.ListAPIView):
     serializer_class = DatasetSerializer
     filterset_class = selectors.DatasetFilter
@@ -119,7 +120,7 @@ class DatasetListCreateApi(generics.ListAPIView):
         user = self.request.user
         return selectors.datasets_visible_to(user).filter(organization_id=user.organization_id).order_by("title", "pk")
 
-    @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
+    @extend_schema(summary="Create a dataset", request=DatasetCreateSerializer, responses={201: DatasetSerializer})
     def post(self, request):
         data = DatasetCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,6 +128,7 @@ class DatasetListCreateApi(generics.ListAPIView):
         return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(summary="Read one of your datasets"))
 class DatasetDetailApi(generics.RetrieveAPIView):
     serializer_class = DatasetSerializer
 
@@ -138,7 +140,8 @@ class VersionUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = UploadSerializer
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: VersionSerializer})
+    @extend_schema(summary="Upload a new dataset version", request={"multipart/form-data": UploadSerializer},
+                   responses={201: VersionSerializer})
     def post(self, request, pk: int):
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.ACCORD_MAX_UPLOAD_BYTES + 64 * 1024:
@@ -155,6 +158,7 @@ class VersionUploadApi(APIView):
         return Response(VersionSerializer(version, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(summary="Read a dataset version and its PII report"))
 class VersionDetailApi(generics.RetrieveAPIView):
     serializer_class = VersionSerializer
 
@@ -181,7 +185,8 @@ class _VersionActionApi(APIView):
 class VersionScrubApi(_VersionActionApi):
     input_serializer = serializer_class = ScrubSerializer
 
-    @extend_schema(request=ScrubSerializer, responses={200: VersionSerializer})
+    @extend_schema(summary="Scrub a version with the given column roles", request=ScrubSerializer,
+                   responses={200: VersionSerializer})
     def post(self, request, pk: int):
         version = self.get_version(request, pk)
         return self.respond(services.version_scrub_start(version=version, actor=request.user, **self.parse(request)))
@@ -190,7 +195,8 @@ class VersionScrubApi(_VersionActionApi):
 class VersionApproveApi(_VersionActionApi):
     input_serializer = serializer_class = ApproveSerializer
 
-    @extend_schema(request=ApproveSerializer, responses={200: VersionSerializer})
+    @extend_schema(summary="Approve and freeze the reviewed scrub", request=ApproveSerializer,
+                   responses={200: VersionSerializer})
     def post(self, request, pk: int):
         version = self.get_version(request, pk)
         return self.respond(services.version_approve(version=version, actor=request.user, **self.parse(request)))
@@ -199,7 +205,7 @@ class VersionApproveApi(_VersionActionApi):
 class VersionRejectApi(_VersionActionApi):
     input_serializer = serializer_class = RejectSerializer
 
-    @extend_schema(request=RejectSerializer, responses={200: VersionSerializer})
+    @extend_schema(summary="Reject a scrubbed version", request=RejectSerializer, responses={200: VersionSerializer})
     def post(self, request, pk: int):
         version = self.get_version(request, pk)
         return self.respond(services.version_reject(version=version, actor=request.user, **self.parse(request)))
@@ -208,7 +214,8 @@ class VersionRejectApi(_VersionActionApi):
 class VersionPurgeRawApi(_VersionActionApi):
     serializer_class = VersionSerializer
 
-    @extend_schema(request=None, responses={200: VersionSerializer})
+    @extend_schema(summary="Purge the raw upload of an approved version", request=None,
+                   responses={200: VersionSerializer})
     def post(self, request, pk: int):
         version = self.get_version(request, pk)
         return self.respond(services.version_purge_raw(version=version, actor=request.user))

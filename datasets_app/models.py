@@ -118,6 +118,11 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     raw_sha256 = models.CharField(max_length=64, blank=True)
     raw_size = models.PositiveBigIntegerField(default=0)
     raw_purged_at = models.DateTimeField(null=True, blank=True)
+    # A failed or rejected version the steward put away: hidden from lists, kept with its history.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     format = models.CharField(max_length=10, choices=Format.choices, blank=True)
     compressed = models.BooleanField(default=False)
     columns = models.JSONField(default=list, blank=True)

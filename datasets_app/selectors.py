@@ -36,7 +36,8 @@ def datasets_visible_to(user) -> QuerySet[Dataset]:
     return (
         Dataset.objects.select_related("organization", "steward")
         .filter(_own_org_q(user) | Q(has_approved))
-        .prefetch_related(Prefetch("versions", queryset=versions_visible_to(user).order_by("-number")))
+        .prefetch_related(Prefetch(
+            "versions", queryset=versions_visible_to(user).filter(archived_at__isnull=True).order_by("-number")))
     )
 
 
@@ -88,7 +89,7 @@ def contributor_dashboard(user) -> dict:
         "awaiting_review_count": mine.filter(status=Status.SCRUBBED, dataset__steward=user).count(),
         "awaiting_review": list(mine.filter(status=Status.SCRUBBED, dataset__steward=user)[:10]),
         "in_progress": list(mine.filter(status__in=[Status.UPLOADED, Status.SCRUBBING])[:10]),
-        "failed": list(mine.filter(status=Status.FAILED).order_by("-updated_at")[:5]),
+        "failed": list(mine.filter(status=Status.FAILED, archived_at__isnull=True).order_by("-updated_at")[:5]),
         "dataset_count": Dataset.objects.filter(organization_id=user.organization_id).count(),
     }
 

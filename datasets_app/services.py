@@ -677,6 +677,28 @@ def version_reject(*, version: DatasetVersion, actor: User, reason: str) -> Data
     return version
 
 
+ARCHIVABLE = (Status.FAILED, Status.REJECTED)
+
+
+@transaction.atomic
+def version_archive(*, version: DatasetVersion, actor: User) -> DatasetVersion:
+    """Put away a failed or rejected version (issue 13): it leaves the dataset's version list and the
+    dashboard, keeps its row, its page and its history in the audit ledger (G8). Only the steward (G3)."""
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not dataset_rules.can_review_version(actor, version):
+        raise forbidden("Only the dataset's steward archives its versions.")
+    if version.status not in ARCHIVABLE:
+        raise conflict(f"Only a failed or rejected version can be archived; this one is {version.status}.")
+    if version.archived_at:
+        raise conflict("This version is already archived.")
+    version.archived_at, version.archived_by = timezone.now(), actor
+    version.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    record_event(actor=actor, action="dataset_version.archived", target=version,
+                 before={"status": version.status, "archived": False},
+                 after={"status": version.status, "archived": True})
+    return version
+
+
 @transaction.atomic
 def version_purge_raw(*, version: DatasetVersion, actor: User) -> DatasetVersion:
     """Delete the raw upload of an approved version; its hash stays as the record of what it was."""

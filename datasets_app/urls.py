@@ -14,5 +14,6 @@ urlpatterns = [
     path("versions/<int:pk>/scrub/", views.version_scrub, name="version-scrub"),
     path("versions/<int:pk>/approve/", views.version_approve, name="version-approve"),
     path("versions/<int:pk>/reject/", views.version_reject, name="version-reject"),
+    path("versions/<int:pk>/archive/", views.version_archive, name="version-archive"),
     path("versions/<int:pk>/purge-raw/", views.version_purge_raw, name="version-purge-raw"),
 ]

@@ -171,6 +171,7 @@ def _version_context(request, version: DatasetVersion, **forms) -> dict:
         "approve_form": forms.get("approve_form") or ApproveForm(initial={"scrubbed_sha256": version.scrubbed_sha256}),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "can_purge": is_reviewer and version.status == DatasetVersion.Status.APPROVED and not version.raw_purged_at,
+        "can_archive": is_reviewer and version.status in services.ARCHIVABLE and not version.archived_at,
         "is_live": version.status == DatasetVersion.Status.SCRUBBING
         or (version.status == DatasetVersion.Status.UPLOADED and not version.inspected_at),
     }
@@ -248,6 +249,20 @@ def version_reject(request, pk: int):
                                context=_version_context(request, version, reject_form=form))
     messages.success(request, f"Version {version.number} rejected.")
     return redirect("datasets:version-detail", pk=version.pk)
+
+
+@login_required
+@require_POST
+def version_archive(request, pk: int):
+    version = _version_or_404(request, pk)
+    try:
+        services.version_archive(version=version, actor=request.user)
+    except ApplicationError as exc:
+        return _error_response(request, exc, template="datasets_app/version_detail.html",
+                               context=_version_context(request, version))
+    messages.success(request, f"Version {version.number} archived: it no longer appears in the version list; "
+                              "its page and its history stay.")
+    return redirect("datasets:dataset-detail", pk=version.dataset_id)
 
 
 @login_required

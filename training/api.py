@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
@@ -89,6 +89,7 @@ class DeniedSerializer(serializers.Serializer):
     extra = serializers.DictField()
 
 
+@extend_schema_view(get=extend_schema(summary="List the allowed base models"))
 class BaseModelListApi(ListAPIView):
     """The registry of allowed base models."""
 
@@ -102,7 +103,7 @@ class TrainingRunListCreateApi(APIView):
     permission_classes = [IsAdmin]
     serializer_class = TrainingRunSerializer
 
-    @extend_schema(responses=TrainingRunSerializer(many=True), parameters=[
+    @extend_schema(summary="List training runs", responses=TrainingRunSerializer(many=True), parameters=[
         OpenApiParameter("limit", int), OpenApiParameter("offset", int), OpenApiParameter("state", str)])
     def get(self, request):
         """Newest first, paged (`?limit=`, at most settings.ACCORD_MAX_PAGE_SIZE, and `?offset=`)."""
@@ -115,6 +116,7 @@ class TrainingRunListCreateApi(APIView):
             TrainingRunSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
+        summary="Launch a training run through the gate",
         request=LaunchSerializer,
         responses={201: TrainingRunSerializer, 400: OpenApiResponse(description="Bad input"),
                    403: OpenApiResponse(DeniedSerializer, description="Not an admin, or THE gate refused: every reason")},
@@ -143,6 +145,7 @@ class TrainingRunDetailApi(APIView):
     permission_classes = [IsAdmin]
     serializer_class = TrainingRunSerializer
 
+    @extend_schema(summary="Read a training run and its progress")
     def get(self, request, pk: int):
         return Response(TrainingRunSerializer(_run_or_404(request, pk), context={"request": request}).data)
 
@@ -155,7 +158,7 @@ class TrainingRunCancelApi(APIView):
     permission_classes = [IsAdmin]
     serializer_class = TrainingRunSerializer
 
-    @extend_schema(request=CancelSerializer, responses={200: TrainingRunSerializer})
+    @extend_schema(summary="Cancel a training run", request=CancelSerializer, responses={200: TrainingRunSerializer})
     def post(self, request, pk: int):
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -169,6 +172,7 @@ class TrainingRunArtifactApi(APIView):
 
     permission_classes = [IsAdmin]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes, 410: OpenApiResponse(description="Revoked")})
+    @extend_schema(summary="Download a model, its model card or attribution manifest",
+                   responses={(200, "application/octet-stream"): bytes, 410: OpenApiResponse(description="Revoked")})
     def get(self, request, pk: int, kind: str) -> FileResponse:
         return open_artifact(run=_run_or_404(request, pk), kind=kind, actor=request.user)

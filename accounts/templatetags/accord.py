@@ -12,3 +12,16 @@ def humanize_code(value) -> str:
         return text
     words = text.replace("_", " ").replace("-", " ")
     return words[:1].upper() + words[1:]
+
+
+@register.filter
+def ago(value) -> str:
+    """"just now" under a minute, otherwise Django's "3 minutes ago" (never "0 minutes ago")."""
+    if not value:
+        return ""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"

@@ -42,6 +42,57 @@
     }
   });
 
+  /* <form data-confirm="question" data-confirm-action="Button label">: the browser's own checks run
+     first (the submit event comes after them), then a modal <dialog> asks; only "confirm" sends. */
+  function confirmDialog(form, submitter) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog card";
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-title");
+    var title = document.createElement("h2");
+    title.id = "confirm-dialog-title";
+    title.textContent = "Please confirm";
+    var text = document.createElement("p");
+    text.textContent = form.getAttribute("data-confirm");
+    var row = document.createElement("div");
+    row.className = "btn-row";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn";
+    cancel.textContent = "Cancel";
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn btn-danger";
+    ok.textContent = form.getAttribute("data-confirm-action") || "Confirm";
+    row.appendChild(cancel);
+    row.appendChild(ok);
+    dialog.appendChild(title);
+    dialog.appendChild(text);
+    dialog.appendChild(row);
+    document.body.appendChild(dialog);
+    cancel.addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { dialog.remove(); });
+    ok.addEventListener("click", function () {
+      form.setAttribute("data-confirmed", "1");
+      dialog.close();
+      if (submitter && form.requestSubmit) form.requestSubmit(submitter);
+      else if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+    });
+    dialog.showModal();
+    cancel.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-confirm")) return;
+    if (form.getAttribute("data-confirmed") === "1") {
+      form.removeAttribute("data-confirmed");
+      return;
+    }
+    event.preventDefault();
+    confirmDialog(form, event.submitter);
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { wrapTables(document); });
   document.addEventListener("htmx:load", function (event) { wrapTables(event.target); });
 })();

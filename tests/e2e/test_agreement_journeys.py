@@ -58,9 +58,10 @@ def test_request_accept_approve_countersign_in_force(page, live_server, research
     _switch_user(page, live_server, legal)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="Ticket routing model").click()
-    expect(page.locator("#use-checks")).to_contain_text("approve")
+    expect(page.locator("#use-checks")).to_contain_text("Approve")
     page.fill("textarea[name=conditions]", "No re-identification attempts.")
     page.get_by_role("button", name="Approve").click()
+    page.get_by_role("dialog").get_by_role("button", name="Approve").click()  # the confirmation step
     expect(page.locator(".messages")).to_contain_text("Agreement approved.")
     expect(page.locator("#in-force")).to_have_text("Not yet in force")
 

@@ -75,6 +75,7 @@ def test_contributor_sets_column_roles_and_the_approved_file_holds_no_dropped_va
     if version.residual_count:
         page.fill("textarea[name=override_reason]", "Reviewed by the steward: the hits are not personal data.")
     page.get_by_role("button", name="Approve and freeze").click()
+    page.get_by_role("dialog").get_by_role("button", name="Approve and freeze").click()  # the confirmation step
     expect(page.locator(".alert-ok")).to_contain_text("frozen")
     version.refresh_from_db()
     assert version.status == DatasetVersion.Status.APPROVED and version.approved_by_id == contributor.pk

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -23,6 +25,7 @@ class Command(BaseCommand):
             self.stdout.write(f"- {step.name}")
             step.run(log)
 
-        self.stdout.write(self.style.SUCCESS("\nAccord demo is ready. Log in at http://127.0.0.1:8000/login/ as:"))
+        port = os.environ.get("PORT", "").strip() or "8000"  # platform/run-dev.sh serves on $PORT
+        self.stdout.write(self.style.SUCCESS(f"\nAccord demo is ready. Log in at http://127.0.0.1:{port}/login/ as:"))
         for username, (_first, _last, _org, role) in DEMO_USERS.items():
             self.stdout.write(f"  {username:<12} password {DEMO_PASSWORD:<12} {role.label}")

@@ -1,0 +1,37 @@
+"""Authentication by a named personal API token (`Authorization: Token acc_…`). Keys without the
+`acc_` prefix are left to DRF's own TokenAuthentication (tokens made with `drf_create_token`)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from accounts.models import ApiToken
+
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)  # at most one write a minute per token
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if len(header) != 2 or header[0].lower() != self.keyword.lower() or not header[1].startswith(ApiToken.PREFIX):
+            return None
+        return self.authenticate_credentials(header[1])
+
+    def authenticate_credentials(self, key):
+        token = ApiToken.objects.select_related("user").filter(key_sha256=key_digest(key)).first()
+        if token is None or token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
