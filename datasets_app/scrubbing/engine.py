@@ -345,9 +345,17 @@ class ScrubEngine:
         return found
 
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
-        """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
+        """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place, or a
+        capitalised English noun alone ("Wisdom and Discipline", "Wind Advisory") a name."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
+        value = text[result.start:result.end]
+        if (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer" \
+                and re.fullmatch(r"[^\W\d_]+", value) and not self._lexicon.is_name(value) \
+                and value.lower() not in self._lexicon.word_names \
+                and value.lower() not in self._lexicon.places \
+                and (self._lexicon.is_common(value) or self._lexicon.is_nounish(value)):
+            return True
         if result.entity_type == "LOCATION" and text[result.start:result.end].lower() in self._lexicon.places:
             return False  # "United States" is made of never-name words, and a place
         words = re.findall(r"[^\W\d_]+", text[result.start:result.end].lower())
@@ -392,13 +400,15 @@ class ScrubEngine:
 
     def _recurring_names(self, text: str, findings: list[Finding]) -> list[Finding]:
         lex = self._lexicon
-        tokens = {m.group().lower() for f in findings if f.entity_type == "PERSON"
+        tokens = {m.group().lower(): lex.is_common(m.group()) for f in findings if f.entity_type == "PERSON"
                   for m in _NAME_TOKEN.finditer(text, f.start, f.end)
-                  if not lex.is_common(m.group()) and m.group().lower() not in self._never_names}
+                  if m.group().lower() not in self._never_names and not lex.is_stop(m.group())}
         if not tokens:
             return findings
+        # a name that is also a word ("Jinx", "Rose") recurs only where it is written with a capital
         extra = [Finding("PERSON", m.start(), m.end(), 0.6) for m in _NAME_TOKEN.finditer(text)
-                 if m.group().lower() in tokens and not self._covered(findings, m.start(), m.end())]
+                 if m.group().lower() in tokens and (not tokens[m.group().lower()] or m.group()[:1].isupper())
+                 and not self._covered(findings, m.start(), m.end())]
         return findings + extra
 
     def _header_names(self, text: str, findings: list[Finding]) -> list[Finding]:
