@@ -157,7 +157,9 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         ents = list(doc.ents)  # doc.ents walks every token: read it once
         scores = [self.ner_model_configuration.default_score] * len(ents)
         entities, scores = self._get_updated_entities(ents, scores)
-        return _LazyNlpArtifacts(doc, entities, scores, self, language)
+        artifacts = _LazyNlpArtifacts(doc, entities, scores, self, language)
+        artifacts.all_spans = [(e.start_char, e.end_char) for e in ents]  # every label, ORG and PRODUCT too
+        return artifacts
 
 
 NER_WINDOW = 5
@@ -323,10 +325,33 @@ class ScrubEngine:
             sure += [r for r in unsure if r.score >= threshold]
             sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
         sure = _with_house_numbers(text, sure)
+        if "PERSON" in self._entities:
+            sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
-        return [r for r in sure if not self._is_vocabulary(r, text)]
+        return [r for r in sure if not self._is_vocabulary(r, text) and not self._recased_guess(r, text, original)]
+
+    def _unknown_capitalised(self, text: str, original: str, artifacts, sure: list) -> list[RecognizerResult]:
+        """A capitalised word inside a sentence that is no English word, no listed name or place
+        and that NER gave no label at all (not even ORG or PRODUCT) is most likely a name the
+        lists lack ("you and Jonyeee!", "comes Skhumba"): PERSON, just above the threshold."""
+        lex = self._lexicon
+        taken = [(r.start, r.end) for r in sure] + list(getattr(artifacts, "all_spans", []))
+        found = []
+        for m in _NAME_TOKEN.finditer(original):
+            word = m.group()
+            if not word[0].isupper() or word.isupper() or _sentence_start_at(original, m.start()):
+                continue
+            if lex.is_common(word) or lex.is_nounish(word) or lex.is_name(word) or word.lower() in lex.places \
+                    or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()):
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
+                                          recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
+                                                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}))
+        return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
         """Dates below the birth-context threshold: a date in brackets (or after a comma) right
@@ -343,6 +368,20 @@ class ScrubEngine:
                 found.append(RecognizerResult("DATE", r.start, r.end, 0.6, r.analysis_explanation,
                                               r.recognition_metadata))
         return found
+
+    def _recased_guess(self, result: RecognizerResult, text: str, original: str | None) -> bool:
+        """NER on a re-cased variant guesses at every unknown word it was handed with a new
+        capital ("respawn", "subplot"): keep its PERSON/LOCATION there only when a word of the
+        span is a listed name or place, or kept its own capital."""
+        if original is None or result.entity_type not in {"PERSON", "LOCATION"} or \
+                (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
+            return False
+        lex = self._lexicon
+        for m in _NAME_TOKEN.finditer(text, result.start, result.end):
+            word = m.group()
+            if original[m.start():m.end()] == word or lex.is_name(word) or word.lower() in lex.places:
+                return False
+        return True
 
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place, or a
@@ -544,12 +583,18 @@ def case_variant(text: str, lexicon=None) -> str:
         word = m.group()
         if caps[k] and (shouting or (k > 0 and caps[k - 1]) or (k + 1 < len(words) and caps[k + 1])):
             word = word.lower()
-        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word) and not lexicon.is_nounish(word)
+        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word)
+                and (not lexicon.is_nounish(word) or word in lexicon.first_names)  # "adam", "simon"; not "video"
                 and not _after_apostrophe(text, m.start()) and not _LAUGH.fullmatch(word)):
             word = word[:1].upper() + word[1:]
         if word != m.group() and len(word) == len(m.group()):
             out[m.start():m.end()] = word
     return "".join(out)
+
+
+def _sentence_start_at(text: str, start: int) -> bool:
+    before = text[max(0, start - 4):start].rstrip(" \t")
+    return not before or before[-1] in ".!?:;\"“”(\n*-|>#@" or before.endswith(("...", "…"))
 
 
 def _after_apostrophe(text: str, start: int) -> bool:

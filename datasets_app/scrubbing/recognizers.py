@@ -373,6 +373,7 @@ class NameListRecognizer(LocalRecognizer):
                   and words[i + 1][2].lower() in self.lexicon.last_names
                   and self._kind(words[i + 1][2]) in {self.NOUN, self.STRONG}):
                 scores[i] = scores[i + 1] = 0.6  # "john smith", "bonnie bennett": a first name and a surname
+
         return scores
 
     def _neighbour_is_name_like(self, word: str, kind: str, left_is_name: bool = True) -> bool:
