@@ -317,6 +317,8 @@ class ScrubEngine:
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
                 results.append(result)
+        results = [_without_edge_numbers(text, r) for r in results]
+        results = [r for r in results if r.end > r.start]
         sure = [r for r in results if r.score >= threshold]
         unsure = [r for r in results if r.score < threshold]
         if unsure:
@@ -499,6 +501,23 @@ _DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 
 
+def _without_edge_numbers(text: str, r: RecognizerResult) -> RecognizerResult:
+    """NER sometimes takes a number beside a name into it ("Maestro 675964982945"): the union
+    with the card would then be tagged PERSON. Numbers are for the number recognizers."""
+    if r.entity_type not in {"PERSON", "LOCATION"} or \
+            (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
+        return r
+    value = text[r.start:r.end]
+    if not any(c.isdigit() for c in value):
+        return r
+    lead = re.match(r"(?:\S*\d\S*\s+)+", value)
+    trail = re.search(r"(?:\s+\S*\d\S*)+$", value)
+    start = r.start + (lead.end() if lead else 0)
+    end = r.end - (len(trail.group()) if trail else 0)
+    return RecognizerResult(r.entity_type, start, max(start, end), r.score, r.analysis_explanation,
+                            r.recognition_metadata)
+
+
 def _with_house_numbers(text: str, results: list) -> list:
     """A house number just before a place is part of the address: "6750 Gottlieb Ranch", not
     "6750 <LOCATION>"."""
@@ -523,6 +542,7 @@ _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b"
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+_UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
                            r"[ \t]*(?:,|\n)\s*(?:" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?[ \t]*(?:,|\n)\s*)?$")
@@ -538,6 +558,9 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):
                 f = Finding("STREET_ADDRESS", f.start, tail.end(), f.score)
+            unit = _UNIT_BEFORE.search(text, max(0, f.start - 16), f.start)
+            if unit:
+                f = Finding(f.entity_type, unit.start(), f.end, f.score)
             head = _ADDRESS_HEAD.search(text, max(0, f.start - 60), f.start)
             if head and head.group(1)[:1].isupper() and (not out or out[-1].end <= head.start(1)):
                 f = Finding("STREET_ADDRESS", head.start(1), f.end, f.score)
