@@ -108,6 +108,7 @@ class ScrubConfig:
             "chunk_chars": self.chunk_chars,
             "allow_list": list(self.allow_list),
             "scrub_all_dates": self.scrub_all_dates,
+            "not_covered": list(NOT_COVERED),
             "recognizers": recognizer_names(),
             "versions": {
                 "presidio-analyzer": _version("presidio-analyzer"),

@@ -134,7 +134,7 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         for index, doc in enumerate(docs):
             for start, end in _ner_windows(doc, self._lexicon):
                 span = doc[start:end]
-                snippets.append(span.text)
+                snippets.append(span.as_doc())  # already tokenised: NER only, no second tokeniser pass
                 owners.append((index, span.start_char))
         found: list[list] = [[] for _ in docs]
         for (index, offset), snippet in zip(owners, nlp.pipe(snippets, batch_size=batch_size)):
@@ -157,7 +157,9 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         ents = list(doc.ents)  # doc.ents walks every token: read it once
         scores = [self.ner_model_configuration.default_score] * len(ents)
         entities, scores = self._get_updated_entities(ents, scores)
-        return _LazyNlpArtifacts(doc, entities, scores, self, language)
+        artifacts = _LazyNlpArtifacts(doc, entities, scores, self, language)
+        artifacts.all_spans = [(e.start_char, e.end_char) for e in ents]  # every label, ORG and PRODUCT too
+        return artifacts
 
 
 NER_WINDOW = 5
@@ -170,8 +172,10 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
         text = token.text
         if not (text[:1].isupper() and token.is_alpha) or text == "I":
             continue
-        # a capital inside a sentence marks a proper noun even on an English word ("Trump", "Rose")
-        if lexicon.is_common(text) and (text.isupper() or _sentence_start(doc, token.i)):
+        # a capital inside a sentence marks a proper noun even on an English word people are
+        # named ("Trump", "Rose"); other capitalised English words ("Order", "Support") need none
+        if lexicon.is_common(text) and (text.isupper() or text.lower() not in lexicon.word_names
+                                        or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
         if windows and start <= windows[-1][1] + 2:
@@ -315,6 +319,8 @@ class ScrubEngine:
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
                 results.append(result)
+        results = [_without_edge_numbers(text, r) for r in results]
+        results = [r for r in results if r.end > r.start]
         sure = [r for r in results if r.score >= threshold]
         unsure = [r for r in results if r.score < threshold]
         if unsure:
@@ -323,10 +329,33 @@ class ScrubEngine:
             sure += [r for r in unsure if r.score >= threshold]
             sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
         sure = _with_house_numbers(text, sure)
+        if "PERSON" in self._entities:
+            sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
-        return [r for r in sure if not self._is_vocabulary(r, text)]
+        return [r for r in sure if not self._is_vocabulary(r, text) and not self._recased_guess(r, text, original)]
+
+    def _unknown_capitalised(self, text: str, original: str, artifacts, sure: list) -> list[RecognizerResult]:
+        """A capitalised word inside a sentence that is no English word, no listed name or place
+        and that NER gave no label at all (not even ORG or PRODUCT) is most likely a name the
+        lists lack ("you and Jonyeee!", "comes Skhumba"): PERSON, just above the threshold."""
+        lex = self._lexicon
+        taken = [(r.start, r.end) for r in sure] + list(getattr(artifacts, "all_spans", []))
+        found = []
+        for m in _NAME_TOKEN.finditer(original):
+            word = m.group()
+            if not word[0].isupper() or word.isupper() or _sentence_start_at(original, m.start()):
+                continue
+            if lex.is_common(word) or lex.is_nounish(word) or lex.is_name(word) or word.lower() in lex.places \
+                    or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()):
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
+                                          recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
+                                                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}))
+        return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
         """Dates below the birth-context threshold: a date in brackets (or after a comma) right
@@ -344,10 +373,32 @@ class ScrubEngine:
                                               r.recognition_metadata))
         return found
 
+    def _recased_guess(self, result: RecognizerResult, text: str, original: str | None) -> bool:
+        """NER on a re-cased variant guesses at every unknown word it was handed with a new
+        capital ("respawn", "subplot"): keep its PERSON/LOCATION there only when a word of the
+        span is a listed name or place, or kept its own capital."""
+        if original is None or result.entity_type not in {"PERSON", "LOCATION"} or \
+                (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
+            return False
+        lex = self._lexicon
+        for m in _NAME_TOKEN.finditer(text, result.start, result.end):
+            word = m.group()
+            if original[m.start():m.end()] == word or lex.is_name(word) or word.lower() in lex.places:
+                return False
+        return True
+
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
-        """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place."""
+        """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place, or a
+        capitalised English noun alone ("Wisdom and Discipline", "Wind Advisory") a name."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
+        value = text[result.start:result.end]
+        if (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer" \
+                and re.fullmatch(r"[^\W\d_]+", value) and not self._lexicon.is_name(value) \
+                and value.lower() not in self._lexicon.word_names \
+                and value.lower() not in self._lexicon.places \
+                and (self._lexicon.is_common(value) or self._lexicon.is_nounish(value)):
+            return True
         if result.entity_type == "LOCATION" and text[result.start:result.end].lower() in self._lexicon.places:
             return False  # "United States" is made of never-name words, and a place
         words = re.findall(r"[^\W\d_]+", text[result.start:result.end].lower())
@@ -392,13 +443,15 @@ class ScrubEngine:
 
     def _recurring_names(self, text: str, findings: list[Finding]) -> list[Finding]:
         lex = self._lexicon
-        tokens = {m.group().lower() for f in findings if f.entity_type == "PERSON"
+        tokens = {m.group().lower(): lex.is_common(m.group()) for f in findings if f.entity_type == "PERSON"
                   for m in _NAME_TOKEN.finditer(text, f.start, f.end)
-                  if not lex.is_common(m.group()) and m.group().lower() not in self._never_names}
+                  if m.group().lower() not in self._never_names and not lex.is_stop(m.group())}
         if not tokens:
             return findings
+        # a name that is also a word ("Jinx", "Rose") recurs only where it is written with a capital
         extra = [Finding("PERSON", m.start(), m.end(), 0.6) for m in _NAME_TOKEN.finditer(text)
-                 if m.group().lower() in tokens and not self._covered(findings, m.start(), m.end())]
+                 if m.group().lower() in tokens and (not tokens[m.group().lower()] or m.group()[:1].isupper())
+                 and not self._covered(findings, m.start(), m.end())]
         return findings + extra
 
     def _header_names(self, text: str, findings: list[Finding]) -> list[Finding]:
@@ -450,6 +503,23 @@ _DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 
 
+def _without_edge_numbers(text: str, r: RecognizerResult) -> RecognizerResult:
+    """NER sometimes takes a number beside a name into it ("Maestro 675964982945"): the union
+    with the card would then be tagged PERSON. Numbers are for the number recognizers."""
+    if r.entity_type not in {"PERSON", "LOCATION"} or \
+            (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
+        return r
+    value = text[r.start:r.end]
+    if not any(c.isdigit() for c in value):
+        return r
+    lead = re.match(r"(?:\S*\d\S*\s+)+", value)
+    trail = re.search(r"(?:\s+\S*\d\S*)+$", value)
+    start = r.start + (lead.end() if lead else 0)
+    end = r.end - (len(trail.group()) if trail else 0)
+    return RecognizerResult(r.entity_type, start, max(start, end), r.score, r.analysis_explanation,
+                            r.recognition_metadata)
+
+
 def _with_house_numbers(text: str, results: list) -> list:
     """A house number just before a place is part of the address: "6750 Gottlieb Ranch", not
     "6750 <LOCATION>"."""
@@ -474,6 +544,7 @@ _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b"
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+_UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
                            r"[ \t]*(?:,|\n)\s*(?:" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?[ \t]*(?:,|\n)\s*)?$")
@@ -489,6 +560,9 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):
                 f = Finding("STREET_ADDRESS", f.start, tail.end(), f.score)
+            unit = _UNIT_BEFORE.search(text, max(0, f.start - 16), f.start)
+            if unit:
+                f = Finding(f.entity_type, unit.start(), f.end, f.score)
             head = _ADDRESS_HEAD.search(text, max(0, f.start - 60), f.start)
             if head and head.group(1)[:1].isupper() and (not out or out[-1].end <= head.start(1)):
                 f = Finding("STREET_ADDRESS", head.start(1), f.end, f.score)
@@ -534,12 +608,18 @@ def case_variant(text: str, lexicon=None) -> str:
         word = m.group()
         if caps[k] and (shouting or (k > 0 and caps[k - 1]) or (k + 1 < len(words) and caps[k + 1])):
             word = word.lower()
-        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word) and not lexicon.is_nounish(word)
+        if (word.islower() and len(word) >= 3 and not lexicon.is_common(word)
+                and (not lexicon.is_nounish(word) or word in lexicon.first_names)  # "adam", "simon"; not "video"
                 and not _after_apostrophe(text, m.start()) and not _LAUGH.fullmatch(word)):
             word = word[:1].upper() + word[1:]
         if word != m.group() and len(word) == len(m.group()):
             out[m.start():m.end()] = word
     return "".join(out)
+
+
+def _sentence_start_at(text: str, start: int) -> bool:
+    before = text[max(0, start - 4):start].rstrip(" \t")
+    return not before or before[-1] in ".!?:;\"“”(\n*-|>#@" or before.endswith(("...", "…"))
 
 
 def _after_apostrophe(text: str, start: int) -> bool:

@@ -68,6 +68,7 @@ class Lexicon:
     places: frozenset[str]  # lower-cased countries, states and cities
     stop_words: frozenset[str] = frozenset()
     never_names: frozenset[str] = frozenset(_DOMAIN_WORDS)  # support/tech vocabulary
+    word_names: frozenset[str] = frozenset()  # English words people are named ("trump", "wisdom")
 
     def is_stop(self, word: str) -> bool:
         return word.lower() in self.stop_words
@@ -151,23 +152,29 @@ def _faker_names() -> tuple[set[str], set[str]]:
 NAME_RANK = 2000  # a name counts when it is among the 2,000 most frequent of some country
 
 
-def _names_dataset_names(rank: int = NAME_RANK) -> tuple[set[str], set[str]]:
-    """(first, last) names from names-dataset, frequency-filtered; empty if it is not installed."""
+WORD_NAME_RANK = 5000  # an English word also counts as attested as a name under this rank
+
+
+def _names_dataset_names(rank: int = NAME_RANK, english: frozenset[str] | set[str] = frozenset()
+                         ) -> tuple[set[str], set[str], set[str]]:
+    """(first, last) names from names-dataset, frequency-filtered, and the English words it
+    knows as names ("trump", "rose"; not "discipline"); empty if it is not installed."""
     try:
         import names_dataset
     except ImportError:  # pragma: no cover - pinned in requirements.txt
-        return set(), set()
+        return set(), set(), set()
     base = Path(names_dataset.__file__).parent / "v3"
-    found = []
+    found, word_names = [], set()
     for file_name in ("first_names.pkl.gz", "last_names.pkl.gz"):
         with gzip.open(base / file_name) as fh:  # the installed package's own data file
             table = pickle.load(fh)
-        found.append({name.lower() for name, info in table.items()
-                      if len(name) >= 3 and name.isalpha() and info.get("rank")
-                      and min(info["rank"].values()) <= rank})
+        best = {name.lower(): min(info["rank"].values()) for name, info in table.items()
+                if len(name) >= 3 and name.isalpha() and info.get("rank")}
         del table
         gc.collect()  # one table in memory at a time
-    return found[0], found[1]
+        found.append({name for name, r in best.items() if r <= rank})
+        word_names |= {name for name, r in best.items() if r <= WORD_NAME_RANK and name in english}
+    return found[0], found[1], word_names
 
 
 def _geonames_places() -> set[str]:
@@ -309,8 +316,8 @@ def _build_lexicon() -> Lexicon:
     # names-dataset adds the names that are no English word ("kishan", "pohjanpalo", "tomomi");
     # its English-word entries ("wisdom", "good", "wind") would turn prose into names, and the
     # names that are also words ("Rose", "Will") already come from faker with their rules.
-    more_first, more_last = _names_dataset_names()
     english = common | nounish
+    more_first, more_last, word_names = _names_dataset_names(NAME_RANK, english)
     first |= {n for n in more_first if n not in english and not any(f in english for f in _base_forms(n)[1:])}
     last |= {n for n in more_last if n not in english and not any(f in english for f in _base_forms(n)[1:])}
     from faker.providers.address.en_US import Provider as Address
@@ -327,4 +334,5 @@ def _build_lexicon() -> Lexicon:
         common_words=frozenset(common),
         nounish_words=frozenset(nounish),
         street_suffixes=frozenset(suffixes),
+        word_names=frozenset(word_names),
     )

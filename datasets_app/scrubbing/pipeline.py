@@ -27,7 +27,7 @@ def get_engine(config: ScrubConfig):
 
     key = (config.entities, config.score_threshold, config.language, config.model, config.chunk_chars,
            config.allow_list, config.batch_size, tuple(sorted(config.operators.items())), config.operator,
-           config.pseudonym_secret)
+           config.pseudonym_secret, config.scrub_all_dates)
     if key not in _ENGINES:
         _ENGINES.clear()  # keep at most one (they are large)
         _ENGINES[key] = ScrubEngine(config)

@@ -350,7 +350,7 @@ class NameListRecognizer(LocalRecognizer):
                                        and self._kind(words[i][2]) not in {self.NOUN, self.STRONG}):
             return True
         before = words[i - 2][2].lower() if i >= 2 else ""
-        return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call"}
+        return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call", "calls", "called"}
 
     def _seed_scores(self, words, gaps, kinds) -> list[float]:
         scores = [0.0] * len(words)
@@ -367,11 +367,13 @@ class NameListRecognizer(LocalRecognizer):
                     kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
                     or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
-            elif (kind == self.NOUN and i + 1 < len(words) and _joined(gaps[i + 1])
-                  and word.lower() in self.lexicon.first_names
+            elif (kind in {self.NOUN, self.WEAK} and i + 1 < len(words) and _joined(gaps[i + 1])
+                  and word.lower() in self.lexicon.first_names and not self.lexicon.is_stop(word)
+                  and word.lower() not in _GREETINGS
                   and words[i + 1][2].lower() in self.lexicon.last_names
-                  and self._kind(words[i + 1][2]) in {self.NOUN, self.STRONG, self.WEAK}):
-                scores[i] = 0.6  # "john smith": a first name followed by a surname
+                  and self._kind(words[i + 1][2]) in {self.NOUN, self.STRONG}):
+                scores[i] = scores[i + 1] = 0.6  # "john smith", "bonnie bennett": a first name and a surname
+
         return scores
 
     def _neighbour_is_name_like(self, word: str, kind: str, left_is_name: bool = True) -> bool:
@@ -379,9 +381,8 @@ class NameListRecognizer(LocalRecognizer):
             return False  # "love", "with", "best": the words around names, never part of them
         if self._capitalised(word):
             return kind != self.NONE or not self.lexicon.is_common(word)
-        # a lower-case ordinary word only continues a name to its left ("john smith", not "love you")
-        return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word)) or (
-            kind == self.WEAK and left_is_name and word.lower() in self.lexicon.last_names)
+        # a lower-case ordinary word never continues a name ("bennett said", "love you")
+        return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word))
 
     def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
         changed = True
@@ -394,7 +395,8 @@ class NameListRecognizer(LocalRecognizer):
                 right = i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1])
                 # "Siobhan or Oluwaseun", "Ana and Tomás": a capitalised unknown coordinated with a name
                 coordinated = (i >= 2 and scores[i - 2] and words[i - 1][2].lower() in {"and", "or", "&"}
-                               and self._capitalised(word) and not self.lexicon.is_common(word))
+                               and self._capitalised(word) and not word.isupper()
+                               and (not self.lexicon.is_common(word) or kinds[i] != self.NONE))  # "Hughes and Moody"
                 if coordinated:
                     scores[i] = min(scores[i - 2], 0.7)
                     changed = True
