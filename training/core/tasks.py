@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from .data import Example
-from .metrics import accuracy, macro_f1
+from .data import Example, label_names
+from .metrics import accuracy, confusion_matrix, macro_f1, per_label_report
 
 TOKENIZE_CHUNK = 2048
 
@@ -82,6 +82,9 @@ class Task(Protocol):
     name: str
     pipeline_tag: str
     uses_labels: bool
+    label_kind: str  # how data.load_examples reads the label column: "class" | "raw" | "none"
+
+    def label_names(self, examples: Sequence[Example]) -> list[str]: ...
 
     def build_tokenizer(self, base_model_path: Path) -> PreTrainedTokenizerBase: ...
 
@@ -103,13 +106,21 @@ class Task(Protocol):
         """Per-batch tensors to keep for `metrics` (moved to CPU by the loop)."""
         ...
 
-    def metrics(self, collected: dict[str, torch.Tensor], num_labels: int) -> dict[str, float]: ...
+    def metrics(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, float]: ...
+
+    def report(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, Any]:
+        """The detailed evaluation (per label / per entity, confusion matrix) for the card."""
+        ...
 
 
 class TextClassificationTask:
     name = "text-classification"
     pipeline_tag = "text-classification"
     uses_labels = True
+    label_kind = "class"
+
+    def label_names(self, examples: Sequence[Example]) -> list[str]:
+        return label_names(examples)
 
     def build_tokenizer(self, base_model_path: Path) -> PreTrainedTokenizerBase:
         return AutoTokenizer.from_pretrained(str(base_model_path), local_files_only=True)
@@ -163,11 +174,20 @@ class TextClassificationTask:
     def eval_outputs(self, outputs: Any, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"predictions": outputs.logits.argmax(dim=-1), "targets": batch["labels"]}
 
-    def metrics(self, collected: dict[str, torch.Tensor], num_labels: int) -> dict[str, float]:
+    def metrics(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, float]:
         predictions, targets = collected["predictions"], collected["targets"]
         return {
             "accuracy": accuracy(predictions, targets),
-            "macro_f1": macro_f1(predictions, targets, num_labels),
+            "macro_f1": macro_f1(predictions, targets, len(labels)),
+        }
+
+    def report(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, Any]:
+        predictions, targets = collected["predictions"], collected["targets"]
+        return {
+            "kind": "per_label",
+            "labels": list(labels),
+            "per_label": per_label_report(predictions, targets, list(labels)),
+            "confusion_matrix": confusion_matrix(predictions, targets, len(labels)),
         }
 
 
