@@ -200,7 +200,10 @@ def record_to_example(
     if label_kind == "raw":
         if label is None or label == "":
             return None
-        return Example(text=separator.join(parts), label=label, split=split)
+        first = record.get(text_fields[0])
+        # A token column (BIO tags beside it) stays a list of tokens; running text is joined.
+        text = first if len(text_fields) == 1 and isinstance(first, list) else separator.join(parts)
+        return Example(text=text, label=label, split=split)
     if label is None or (label_field and str(label).strip() == ""):
         return None
     return Example(text=separator.join(parts), label=str(label).strip(), split=split)
