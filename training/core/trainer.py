@@ -25,6 +25,7 @@ from transformers import PreTrainedTokenizerBase
 from .batching import LengthBucketBatchSampler
 from .checkpoint import latest_checkpoint, load_checkpoint, read_state, save_checkpoint, sweep_temp_dirs
 from .data import InputFile, load_examples, split_three
+from . import lora
 from .errors import CheckpointMismatchError, RunStopped
 from .tasks import Item, Task, TokenizedExamples, get_task
 
@@ -58,10 +59,19 @@ class TrainConfig:
     bucket_chunk_batches: int = 50
     progress_every: int = 10
     keep_checkpoints: int = 2
+    # LoRA (PEFT): freeze the base model, train low-rank adapters (and the task head) only.
+    lora: bool = False
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    lora_target_modules: tuple[str, ...] = ()  # () = the architecture's default (training.core.lora)
 
     def __post_init__(self) -> None:
         # Accept lists from JSON/Django while keeping the dataclass hashable.
         object.__setattr__(self, "text_fields", tuple(self.text_fields))
+        object.__setattr__(self, "lora_target_modules", tuple(self.lora_target_modules or ()))
+        if self.lora and (self.lora_r < 1 or self.lora_alpha < 1 or not 0.0 <= self.lora_dropout < 1.0):
+            raise ValueError("lora_r and lora_alpha must be >= 1 and lora_dropout in [0, 1)")
         if self.epochs < 1 or self.batch_size < 1 or self.max_length < 2:
             raise ValueError("epochs, batch_size must be >= 1 and max_length >= 2")
         if not 0.0 < self.val_fraction < 1.0:
@@ -72,6 +82,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["text_fields"] = list(self.text_fields)
+        data["lora_target_modules"] = list(self.lora_target_modules)
         return data
 
 
@@ -106,6 +117,7 @@ class TrainResult:
     test_metrics: dict[str, float] = field(default_factory=dict)
     # The detailed evaluation (per label / per entity, confusion matrix) on test, else validation.
     evaluation: dict[str, Any] = field(default_factory=dict)
+    adapter: dict[str, Any] = field(default_factory=dict)  # LoRA settings + base model sha256; {} = full weights
     durations: dict[str, float] = field(
         default_factory=dict
     )  # load (verify+read+tokenize), train, eval, checkpoint, save, total
@@ -196,7 +208,14 @@ def train(
     with clock.phase("load"):
         data = _prepare_data(config, sources, task)
     torch.manual_seed(config.seed)  # classifier-head init and dropout are reproducible
-    model = task.build_model(Path(config.base_model_path), data.labels).to(runtime.device)
+    model = task.build_model(Path(config.base_model_path), data.labels)
+    adapter: dict[str, Any] = {}
+    if config.lora:
+        model = lora.wrap(model, task=config.task, r=config.lora_r, alpha=config.lora_alpha,
+                          dropout=config.lora_dropout, target_modules=config.lora_target_modules)
+        adapter = lora.adapter_summary(model, base_model_path=config.base_model_path, r=config.lora_r,
+                                       alpha=config.lora_alpha, dropout=config.lora_dropout)
+    model = model.to(runtime.device)
     train_sampler = LengthBucketBatchSampler(
         data.train_set.lengths(),
         batch_size=config.batch_size,
@@ -280,11 +299,13 @@ def train(
         evaluation = {"split": final_split, **(task.report(collected, data.labels) if collected else {})}
     with clock.phase("save"):
         output_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(str(output_dir), safe_serialization=True)
+        model.save_pretrained(str(output_dir), safe_serialization=True)  # an adapter only, under LoRA
         data.tokenizer.save_pretrained(str(output_dir))
+        if adapter:
+            lora.write_base_pointer(output_dir, adapter)
     clock.durations["total"] = time.perf_counter() - started
     result = _result(state, data, runtime, clock.durations, samples_this_call, resumed_from, output_dir)
-    result.test_metrics, result.evaluation = test_metrics, evaluation
+    result.test_metrics, result.evaluation, result.adapter = test_metrics, evaluation, adapter
     result.final_metrics.update({f"test_{name}": value for name, value in test_metrics.items()})
     return result
 

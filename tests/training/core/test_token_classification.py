@@ -92,3 +92,34 @@ def test_span_annotations_in_a_csv_cell_are_json(tiny_model_dir: Path, tmp_path:
     result = train(config, inputs=[InputFile(path, sha256_file(path))], run_dir=tmp_path / "r",
                    output_dir=tmp_path / "m", resume=False)
     assert result.num_train + result.num_val + result.num_test == 13 and result.skipped_records == 0
+
+
+@pytest.mark.parametrize("task", ["text-classification", "token-classification"])
+def test_lora_trains_adapters_only_and_saves_an_adapter_pointing_at_its_base(
+    task: str, tiny_model_dir: Path, tickets_file: InputFile, tmp_path: Path
+) -> None:
+    from peft import AutoPeftModelForSequenceClassification, PeftModel
+
+    from training.core.lora import BASE_POINTER, model_directory_sha256
+
+    if task == "token-classification":
+        path = write_ner_jsonl(tmp_path / "ner.jsonl", 200, seed=1)
+        source, fields, label = InputFile(path, sha256_file(path)), ("text",), "entities"
+    else:
+        source, fields, label = tickets_file, ("subject", "body"), "label"
+    config = TrainConfig(base_model_path=str(tiny_model_dir), task=task, text_fields=fields, label_field=label,
+                         epochs=1, batch_size=16, max_length=32, learning_rate=5e-3, progress_every=0,
+                         lora=True, lora_r=4, lora_alpha=8, lora_dropout=0.0)
+    before = model_directory_sha256(tiny_model_dir)
+    result = train(config, inputs=[source], run_dir=tmp_path / "run", output_dir=tmp_path / "model", resume=False)
+    files = {p.name for p in (tmp_path / "model").iterdir()}
+    assert {"adapter_config.json", "adapter_model.safetensors", BASE_POINTER} <= files
+    assert "model.safetensors" not in files  # the artifact is the adapter, not a copy of the base
+    pointer = json.loads((tmp_path / "model" / BASE_POINTER).read_text())
+    assert pointer["base_model_sha256"] == before == result.adapter["base_model_sha256"]
+    assert pointer["target_modules"] == ["query", "value"]  # BERT's default
+    assert 0 < result.adapter["trainable_parameters"] < result.adapter["total_parameters"] / 2
+    assert model_directory_sha256(tiny_model_dir) == before  # the base weights were not touched
+    if task == "text-classification":
+        reloaded = AutoPeftModelForSequenceClassification.from_pretrained(str(tmp_path / "model"), num_labels=4)
+        assert isinstance(reloaded, PeftModel)
