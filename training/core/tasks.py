@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import torch
 from transformers import (
+    AutoModelForCausalLM,
     AutoModelForSequenceClassification,
     AutoModelForTokenClassification,
     AutoTokenizer,
@@ -423,9 +424,77 @@ class TokenClassificationTask:
         return {"kind": "per_entity", "labels": list(labels), "per_entity": per_entity, "averages": averages}
 
 
+class CausalLMTask:
+    """Causal language modelling on the scrubbed text: next-token loss, perplexity as the metric.
+
+    Dynamic padding per length-bucketed batch (little padding is left to pack away); the loss is
+    masked on padding (labels -100 wherever the attention mask is 0, so a pad token that doubles
+    as end-of-sequence still ends every text and is learnt there).
+    """
+
+    name = "causal-lm"
+    pipeline_tag = "text-generation"
+    uses_labels = False
+    label_kind = "none"
+
+    def label_names(self, examples: Sequence[Example]) -> list[str]:
+        return []
+
+    def build_tokenizer(self, base_model_path: Path) -> PreTrainedTokenizerBase:
+        tokenizer = AutoTokenizer.from_pretrained(str(base_model_path), local_files_only=True)
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return tokenizer
+
+    def build_model(self, base_model_path: Path, label_names: Sequence[str]) -> PreTrainedModel:
+        return AutoModelForCausalLM.from_pretrained(str(base_model_path), local_files_only=True, dtype=torch.float32)
+
+    def encode(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        examples: Sequence[Example],
+        label_ids: dict[str, int],
+        max_length: int,
+    ) -> TokenizedExamples:
+        eos = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
+        parts: list[TokenizedExamples] = []
+        for start in range(0, len(examples), TOKENIZE_CHUNK):
+            chunk = examples[start : start + TOKENIZE_CHUNK]
+            ids = tokenizer([str(e.text) for e in chunk], truncation=True, max_length=max_length - 1,
+                            return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+            if eos is not None:
+                ids = [row + [eos] for row in ids]
+            parts.append(TokenizedExamples.from_lists(ids, [0] * len(ids)))
+        return TokenizedExamples.concat(parts)
+
+    def collate(
+        self, batch: Sequence[Item], *, pad_token_id: int, pad_to_multiple_of: int | None
+    ) -> dict[str, torch.Tensor]:
+        input_ids, attention_mask = _pad_ids(batch, pad_token_id, pad_to_multiple_of)
+        labels = input_ids.masked_fill(attention_mask == 0, IGNORE_INDEX)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+    def eval_outputs(self, outputs: Any, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        logits = outputs.logits[:, :-1].float()
+        targets = batch["labels"][:, 1:]
+        nll = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum"
+        )
+        return {"nll": nll.reshape(1).double(), "tokens": (targets != IGNORE_INDEX).sum().reshape(1)}
+
+    def metrics(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, float]:
+        tokens = int(collected["tokens"].sum())
+        mean = float(collected["nll"].sum()) / max(1, tokens)
+        return {"perplexity": float(torch.tensor(mean).exp()), "token_loss": mean}
+
+    def report(self, collected: dict[str, torch.Tensor], labels: Sequence[str]) -> dict[str, Any]:
+        return {"kind": "language_model", "tokens": int(collected["tokens"].sum()), **self.metrics(collected, labels)}
+
+
 TASKS: dict[str, Task] = {
     TextClassificationTask.name: TextClassificationTask(),
     TokenClassificationTask.name: TokenClassificationTask(),
+    CausalLMTask.name: CausalLMTask(),
 }
 
 
