@@ -13,7 +13,9 @@ from datasets_app import services
 from datasets_app.models import Dataset, DatasetVersion
 
 DEMO_TITLE = "Customer support tickets"  # the agreements demo step looks it up by this title
-DEMO_ROWS = 240
+# 300 tickets: 240 train / 30 validation / 30 test under the run's seeded split; enough for the
+# packaged MiniLM to pass 0.8 test accuracy in one or two CPU epochs (figures: /work/notes, README).
+DEMO_ROWS = 300
 
 
 def run_scrub_inline(version: DatasetVersion) -> DatasetVersion:
@@ -27,7 +29,8 @@ def run_scrub_inline(version: DatasetVersion) -> DatasetVersion:
 
 
 def seed_support_tickets(log: Callable[[str], None]) -> None:
-    from datasets_app.scrubbing.synthetic import FIELDS, generate_tickets, write_csv
+    from datasets_app.demo_tickets import FIELDS, generate_demo_tickets
+    from datasets_app.scrubbing.synthetic import write_csv
 
     steward = User.objects.filter(username="contributor").first()
     if steward is None:
@@ -52,7 +55,9 @@ def seed_support_tickets(log: Callable[[str], None]) -> None:
         log(f"created dataset “{DEMO_TITLE}”")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "support_tickets.csv"
-        write_csv(generate_tickets(DEMO_ROWS, seed=2026), path, fields=FIELDS)
+        # The category is written into each ticket's text (the benchmark generator draws it at random,
+        # which left the demo's own run below chance).
+        write_csv(generate_demo_tickets(DEMO_ROWS, seed=2026), path, fields=FIELDS)
         with open(path, "rb") as handle:
             version = services.version_upload(dataset=dataset, file=handle, filename=path.name, actor=steward)
     # Validation and scrubbing are queued for the worker; the demo runs them here so it can

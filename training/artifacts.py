@@ -126,6 +126,10 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
             "precision": result.precision,
         },
         "metrics": result.final_metrics,
+        "test_metrics": result.test_metrics,
+        # Per label / per entity precision, recall, F1 (and the confusion matrix) on the test split.
+        "evaluation": result.evaluation,
+        "splits": {"train": result.num_train, "validation": result.num_val, "test": result.num_test},
         "label_names": result.label_names,
         "artifacts": core.artifact_digests(output_dir),
     }
@@ -138,6 +142,21 @@ def effective_license(manifest: dict) -> str:
         return str(expression)
     licenses = sorted({manifest["base_model"]["license"], *(d["license"] for d in manifest["datasets"] if d["license"])})
     return " AND ".join(licenses) or "other"
+
+
+def _contributors(manifest: dict) -> list[dict[str, Any]]:
+    """Every contributor of every input with their roles, as the attribution ledger records them."""
+    seen: dict[str, dict[str, Any]] = {}
+    for dataset in manifest["datasets"]:
+        for contributor in dataset.get("contributors") or [{"name": dataset.get("contributor"), "role": "contributor"}]:
+            name = str(contributor.get("name") or "")
+            if not name:
+                continue
+            entry = seen.setdefault(name, {"name": name, "roles": []})
+            for role in (contributor.get("roles") or [contributor.get("role")]):
+                if role and role not in entry["roles"]:
+                    entry["roles"].append(role)
+    return list(seen.values())
 
 
 def write_artifacts(run: TrainingRun, result: core.TrainResult, config: core.TrainConfig, output_dir: Path) -> Path:
@@ -155,6 +174,10 @@ def write_artifacts(run: TrainingRun, result: core.TrainResult, config: core.Tra
         label_names=result.label_names,
         training={key: value for key, value in manifest["training"].items() if key != "text_separator"},
         history=[entry.__dict__ for entry in result.history],
+        test_metrics=result.test_metrics,
+        evaluation=result.evaluation,
+        pipeline_tag=core.get_task(config.task).pipeline_tag,
+        contributors=_contributors(manifest),
         governance=(
             f"Trained by Accord run #{run.pk} ({run.get_purpose_display().lower()} purpose) after the training "
             "gate confirmed every input was approved, scrubbed and covered by an agreement in force. "

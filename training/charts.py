@@ -53,9 +53,35 @@ def loss_chart_svg(loss_history: Sequence[Sequence[float]]) -> SafeString:
 
 
 def metric_chart_svg(metrics_history: Sequence[dict]) -> SafeString:
-    series: dict[str, list[tuple[float, float]]] = {"val_loss": [], "accuracy": [], "macro_f1": []}
+    series: dict[str, list[tuple[float, float]]] = {"val_loss": []}
     for entry in metrics_history or []:
-        for name in series:
-            if entry.get(name) is not None:
-                series[name].append((float(entry["epoch"]), float(entry[name])))
+        scores = {"val_loss": entry.get("val_loss"),
+                  **(entry.get("metrics") or {"accuracy": entry.get("accuracy"), "macro_f1": entry.get("macro_f1")})}
+        for name, value in list(scores.items())[:3]:
+            if isinstance(value, (int, float)):
+                series.setdefault(name, []).append((float(entry["epoch"]), float(value)))
     return _chart(series, title="Validation metrics by epoch", x_label="epoch")
+
+
+def per_label_bars_svg(evaluation: dict) -> SafeString:
+    """Horizontal bars: the F1 of each label (or entity) on the final split, 0..1."""
+    table = (evaluation or {}).get("per_label") or (evaluation or {}).get("per_entity") or {}
+    if not table:
+        return mark_safe("")
+    row, label_width = 18, 140
+    height = PAD + row * len(table)
+    bars = []
+    for index, (name, scores) in enumerate(table.items()):
+        f1 = max(0.0, min(1.0, float(scores.get("f1") or 0.0)))
+        y = 8 + index * row
+        bars.append(
+            f'<text x="4" y="{y + 12}" font-size="11" fill="#334">{escape(str(name)[:20])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{f1 * (WIDTH - label_width - 50):.1f}" height="{row - 5}" '
+            f'fill="{COLORS[0]}"/><text x="{label_width + f1 * (WIDTH - label_width - 50) + 4:.1f}" y="{y + 12}" '
+            f'font-size="11" fill="#334">{f1:.3f}</text>'
+        )
+    title = f"F1 per {'entity' if evaluation.get('per_entity') else 'label'} ({evaluation.get('split', 'test')} split)"
+    return mark_safe(
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet">{"".join(bars)}</svg>'
+    )

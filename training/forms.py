@@ -18,8 +18,10 @@ class LaunchForm(forms.Form):
     )
     text_fields = forms.CharField(required=False, help_text="Comma-separated; empty = the versions' declared text fields")
     label_field = forms.CharField(required=False, help_text="Empty = the versions' declared label field")
-    epochs = forms.IntegerField(min_value=1, max_value=100, initial=3)
-    learning_rate = forms.FloatField(min_value=1e-8, max_value=1.0, initial=5e-5)
+    # Suggested defaults: what takes the packaged MiniLM past 0.8 test accuracy on the demo tickets
+    # on a CPU in minutes (5e-5 x 3 epochs is the usual recipe for larger data and GPUs).
+    epochs = forms.IntegerField(min_value=1, max_value=100, initial=1)
+    learning_rate = forms.FloatField(min_value=1e-8, max_value=1.0, initial=1e-4)
     batch_size = forms.IntegerField(min_value=1, max_value=4096, initial=16)
     max_length = forms.IntegerField(min_value=8, max_value=8192, initial=128)
     seed = forms.IntegerField(initial=42)

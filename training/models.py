@@ -116,6 +116,10 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
     metrics_history = models.JSONField(default=list, blank=True)  # one dict per finished epoch
     loss_history = models.JSONField(default=list, blank=True)  # [[step, loss], ...] for the chart
     final_metrics = models.JSONField(default=dict, blank=True)
+    # Scored once on the held-out test split after the last epoch ({} without a test split).
+    test_metrics = models.JSONField(default=dict, blank=True)
+    # Per label / per entity precision, recall, F1 and support, and the confusion matrix.
+    evaluation = models.JSONField(default=dict, blank=True)
     device = models.CharField(max_length=40, blank=True)
 
     celery_task_id = models.CharField(max_length=255, blank=True)

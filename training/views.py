@@ -14,7 +14,7 @@ from accounts.rules import is_admin
 from config.exceptions import ApplicationError
 from config.paging import offset_page
 from training import services
-from training.charts import loss_chart_svg, metric_chart_svg
+from training.charts import loss_chart_svg, metric_chart_svg, per_label_bars_svg
 from training.downloads import artifact_refusal, open_artifact
 from training.forms import LaunchForm
 from training.models import Purpose, RunState
@@ -115,7 +115,12 @@ def run_detail(request, pk: int):
     run = _run(request, pk)
     refusal = artifact_refusal(run)  # asked now: an agreement past its end date refuses (G4)
     front, card = _card_html(run) if refusal is None else ("", "")
+    evaluation = run.evaluation or {}
+    table = evaluation.get("per_label") or evaluation.get("per_entity") or {}
     return render(request, "training/run_detail.html", {
+        "evaluation_rows": list(table.items()), "evaluation_kind": "entity" if evaluation.get("per_entity") else "label",
+        "confusion_rows": list(zip(evaluation.get("labels") or [], evaluation.get("confusion_matrix") or [])),
+        "label_bars_svg": per_label_bars_svg(evaluation),
         **_progress_context(run), "inputs": run.inputs.select_related("dataset_version__dataset").prefetch_related("agreements"),
         "card_front": front, "card_html": card, "download_refusal": refusal,
     })

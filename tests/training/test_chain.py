@@ -47,9 +47,21 @@ def test_launch_trains_and_publishes_model_card_and_attribution(
     assert dataset.organization.name in [c["name"] for c in contributors]
 
     card = b"".join(client.get(f"/api/training-runs/{run.pk}/artifacts/card/").streaming_content).decode()
-    front = card.split("---")[1]
-    assert 'base_model: "tiny-bert"' in front and f'license: "{dataset.license}"' in front
-    assert "accuracy" in front and "## Intended use" in card and dataset.organization.name in card
+    # The card is huggingface_hub's ModelCard: its YAML parses back into ModelCardData.
+    from huggingface_hub import ModelCard
+
+    parsed = ModelCard(card).data
+    assert parsed.base_model == "tiny-bert" and parsed.license == dataset.license
+    assert parsed.datasets == [f"{dataset.title}@{covered_version.number}"]
+    test_results = {r.metric_name: r.metric_value for r in parsed.eval_results if r.dataset_split == "test"}
+    # Test metrics reported once, and every label's F1 on the test split (G9: what the model was judged on).
+    assert test_results["accuracy"] == manifest["test_metrics"]["accuracy"]
+    labels = manifest["label_names"]
+    assert {f"{label} f1" for label in labels} <= set(test_results)
+    assert set(manifest["evaluation"]["per_label"]) == set(labels)
+    assert len(manifest["evaluation"]["confusion_matrix"]) == len(labels)
+    assert manifest["splits"]["test"] > 0 and "### Per label (test split)" in card
+    assert "## Intended use" in card and dataset.organization.name in card
 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get(f"/api/training-runs/{run.pk}/artifacts/model/").streaming_content)))
     names = {name.split("/", 1)[1] for name in archive.namelist()}

@@ -64,6 +64,13 @@ def test_launch_watch_and_download_in_the_browser(
     detail = admin_client.get(f"/training/runs/{run.pk}/").content.decode()
     assert "<svg" in detail and "Download model (zip)" in detail and "Intended use" in detail
     assert covered_version.dataset.organization.name in detail
+    # Test metrics once, per-label P/R/F1 with a chart, and the confusion matrix, as tables on the page.
+    assert "Test split" in detail and 'id="evaluation"' in detail and "Confusion matrix (test split)" in detail
+    for label in run.evaluation["labels"]:
+        assert f"<td>{label}</td>" in detail and f"<th>{label}</th>" in detail
+    assert f"F1 per label (test split)" in detail
+    # The model card is rendered as HTML (markdown tables become <table>), never raw markdown.
+    assert "<h2>Intended use</h2>" in detail and "| metric | value |" not in detail
     progress = admin_client.get(f"/training/runs/{run.pk}/progress/").content.decode()
     assert 'hx-trigger="every 2s"' not in progress  # finished: polling stops
     download = admin_client.get(f"/training/runs/{run.pk}/download/attribution/")

@@ -25,7 +25,7 @@ from .errors import (
     TrainingError,
 )
 from .tasks import TASKS, Task, TextClassificationTask, get_task
-from .tiny import build_tiny_bert
+from .tiny import build_tiny_bert, build_tiny_gpt2
 from .trainer import EpochMetrics, TrainConfig, TrainResult, train
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "TrainingError",
     "artifact_digests",
     "build_tiny_bert",
+    "build_tiny_gpt2",
     "get_task",
     "iter_records",
     "open_verified",

@@ -16,8 +16,8 @@ Attribution manifest schema (version 1), a JSON object with sorted keys:
     metrics: {...}             # final metrics
     artifacts: {file: sha256}  # see `artifact_digests`
 Required: base_model, datasets (each with sha256), code_version. Other keys are free-form.
-No YAML library is needed: front-matter scalars are written as JSON strings/numbers, which YAML
-reads as double-quoted scalars.
+The card is built with huggingface_hub's ModelCard / ModelCardData (the Hub's schema: base_model,
+datasets, license, model-index), so the Hub and its tools read it as they read any model card.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from .data import sha256_file
 
@@ -48,16 +50,6 @@ def _target(path: str | os.PathLike[str], default_name: str) -> Path:
     return target
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float):
-        return json.dumps(round(value, 6)) if math.isfinite(value) else ".nan"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=True)
-
-
 def _dataset_id(dataset: DatasetRef) -> str:
     if isinstance(dataset, str):
         return dataset
@@ -66,7 +58,13 @@ def _dataset_id(dataset: DatasetRef) -> str:
     return f"{name}@{version}" if version not in (None, "") else name
 
 
-def render_front_matter(
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def build_card_data(
     *,
     base_model: str,
     datasets: Sequence[DatasetRef],
@@ -75,27 +73,54 @@ def render_front_matter(
     pipeline_tag: str,
     tags: Sequence[str],
     model_name: str,
-) -> str:
-    lines = ["---", f"base_model: {_scalar(base_model)}", "datasets:"]
-    lines += [f"- {_scalar(_dataset_id(dataset))}" for dataset in datasets] or ["[]"]
-    lines.append(f"license: {_scalar(license)}")
-    lines.append("metrics:")
-    lines += [f"- {_scalar(name)}" for name in sorted(metrics)] or ["[]"]
-    lines.append("tags:")
-    lines += [f"- {_scalar(tag)}" for tag in sorted(set(tags))]
-    lines.append(f"pipeline_tag: {_scalar(pipeline_tag)}")
-    lines += [
-        "model-index:",
-        f"- name: {_scalar(model_name)}",
-        "  results:",
-        "  - task:",
-        f"      type: {_scalar(pipeline_tag)}",
-        "    metrics:",
-    ]
-    for name in sorted(metrics):
-        lines += [f"    - type: {_scalar(name)}", f"      value: {_scalar(metrics[name])}"]
-    lines.append("---")
-    return "\n".join(lines) + "\n"
+    test_metrics: Mapping[str, float] | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+    adapter: Mapping[str, Any] | None = None,
+) -> ModelCardData:
+    """The card's YAML as huggingface_hub's `ModelCardData` (the Hub's own schema and serializer).
+
+    model-index holds the validation metrics (split "validation"), the test metrics reported once
+    (split "test") and, from `evaluation`, the F1 of every label / entity on the final split.
+    """
+    dataset_ids = [_dataset_id(dataset) for dataset in datasets]
+    dataset_name = ", ".join(dataset_ids) or "accord"
+    results: list[EvalResult] = []
+
+    def add(split: str, values: Mapping[str, Any], *, config: str | None = None, prefix: str = "") -> None:
+        for name in sorted(values):
+            value = _finite_or_none(values[name])
+            if value is None or not isinstance(value, (int, float)):
+                continue
+            results.append(EvalResult(
+                task_type=pipeline_tag, dataset_type="accord", dataset_name=dataset_name, dataset_split=split,
+                metric_type=name, metric_value=value, metric_name=f"{prefix}{name}", metric_config=config,
+            ))
+
+    add("validation", metrics)
+    add("test", test_metrics or {})
+    if evaluation:
+        split = str(evaluation.get("split") or "test")
+        for label, scores in sorted((evaluation.get("per_label") or evaluation.get("per_entity") or {}).items()):
+            add(split, {key: scores[key] for key in ("precision", "recall", "f1") if key in scores},
+                config=str(label), prefix=f"{label} ")
+    extra: dict[str, Any] = {}
+    if adapter:
+        extra["library_name"] = "peft"
+    return ModelCardData(
+        base_model=base_model,
+        datasets=dataset_ids,
+        license=license,
+        metrics=sorted(metrics),
+        tags=sorted(set(tags)),
+        pipeline_tag=pipeline_tag,
+        model_name=model_name,
+        eval_results=results or None,
+        **extra,
+    )
+
+
+def render_front_matter(**kwargs: Any) -> str:
+    return f"---\n{build_card_data(**kwargs).to_yaml()}\n---\n"
 
 
 def write_model_card(
@@ -114,35 +139,48 @@ def write_model_card(
     history: Sequence[Mapping[str, Any]] = (),
     limitations: str = "",
     governance: str = "",
+    test_metrics: Mapping[str, float] | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+    adapter: Mapping[str, Any] | None = None,
+    contributors: Sequence[Mapping[str, Any]] = (),
 ) -> Path:
-    """Write README.md (into `path` if it is a directory) and return its path.
+    """Write README.md (into `path` if it is a directory) with huggingface_hub's ModelCard; return its path.
 
     `datasets` items are ids or dicts with dataset/version/sha256/contributor/license/attribution.
+    `adapter` (LoRA settings and the base model's sha256) marks the artifact as a PEFT adapter.
     """
     target = _target(path, MODEL_CARD)
+    tag_list = ["accord", pipeline_tag, *tags, *(["peft", "lora"] if adapter else [])]
+    data = build_card_data(
+        base_model=base_model, datasets=datasets, license=license, metrics=metrics, pipeline_tag=pipeline_tag,
+        tags=tag_list, model_name=model_name, test_metrics=test_metrics, evaluation=evaluation, adapter=adapter,
+    )
+    kind = "a LoRA adapter (PEFT) for" if adapter else "fine-tuned from"
     parts = [
-        render_front_matter(
-            base_model=base_model,
-            datasets=datasets,
-            license=license,
-            metrics=metrics,
-            pipeline_tag=pipeline_tag,
-            tags=["accord", pipeline_tag, *tags],
-            model_name=model_name,
-        ),
         f"# {model_name}\n",
-        f"Fine-tuned from `{base_model}` by Accord on governed, PII-scrubbed data.\n",
+        f"This model is {kind} `{base_model}`, trained by Accord on governed, PII-scrubbed data.\n",
         "## Intended use\n",
         f"{intended_use.strip()}\n",
     ]
+    if adapter:
+        parts += ["## Adapter\n", "Load the base model named above (its sha256 is recorded here and in "
+                  f"`{ATTRIBUTION_MANIFEST}`), then this adapter with `peft.PeftModel.from_pretrained`.\n",
+                  _key_value_list(adapter)]
     if limitations.strip():
         parts += ["## Limitations\n", f"{limitations.strip()}\n"]
     parts += ["## Training data\n", _datasets_section(datasets)]
+    if contributors:
+        parts += ["### Contributors\n", _contributors_section(contributors)]
     if label_names:
         parts += ["## Labels\n", ", ".join(f"`{name}`" for name in label_names) + "\n"]
-    parts += ["## Evaluation\n", _metrics_table(metrics)]
+    parts += ["## Evaluation\n"]
+    if test_metrics:
+        parts += ["### Test split (held out, evaluated once after the last epoch)\n", _metrics_table(test_metrics)]
+    parts += ["### Validation (last epoch)\n", _metrics_table(metrics)]
+    if evaluation:
+        parts += _evaluation_sections(evaluation)
     if history:
-        parts += ["### Per epoch\n", _history_table(history)]
+        parts += ["### Per epoch (validation)\n", _history_table(history)]
     if training:
         parts += ["## Training procedure\n", _key_value_list(training)]
     parts += [
@@ -151,8 +189,41 @@ def write_model_card(
         + "Every input is listed with its sha256, contributor, licence and the agreements that"
         + f" authorised it in `{ATTRIBUTION_MANIFEST}` next to this card.\n",
     ]
-    target.write_text("\n".join(parts), encoding="utf-8")
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(parts))
+    target.write_text(str(card), encoding="utf-8")
     return target
+
+
+def _contributors_section(contributors: Sequence[Mapping[str, Any]]) -> str:
+    rows = []
+    for contributor in contributors:
+        role = contributor.get("role") or contributor.get("roles")
+        if isinstance(role, (list, tuple)):
+            role = ", ".join(str(r) for r in role)
+        rows.append(f"- {contributor.get('name', '?')}" + (f" ({role})" if role else ""))
+    return "\n".join(rows) + "\n"
+
+
+def _evaluation_sections(evaluation: Mapping[str, Any]) -> list[str]:
+    split = evaluation.get("split", "test")
+    parts: list[str] = []
+    table = evaluation.get("per_label") or evaluation.get("per_entity")
+    if table:
+        what = "entity" if evaluation.get("per_entity") else "label"
+        rows = [f"| {what} | precision | recall | f1 | support |", "|---|---|---|---|---|"]
+        rows += [
+            f"| {name} | {_format_number(float(s.get('precision', 0)))} | {_format_number(float(s.get('recall', 0)))}"
+            f" | {_format_number(float(s.get('f1', 0)))} | {s.get('support', '')} |"
+            for name, s in table.items()
+        ]
+        parts += [f"### Per {what} ({split} split)\n", "\n".join(rows) + "\n"]
+    matrix = evaluation.get("confusion_matrix")
+    labels = evaluation.get("labels") or []
+    if matrix and labels:
+        rows = ["| true \\ predicted | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        rows += [f"| {labels[i]} | " + " | ".join(str(c) for c in row) + " |" for i, row in enumerate(matrix)]
+        parts += [f"### Confusion matrix ({split} split)\n", "\n".join(rows) + "\n"]
+    return parts
 
 
 def _datasets_section(datasets: Sequence[DatasetRef]) -> str:
@@ -181,9 +252,14 @@ def _metrics_table(metrics: Mapping[str, float]) -> str:
 
 
 def _history_table(history: Sequence[Mapping[str, Any]]) -> str:
-    columns = ["epoch", "train_loss", "val_loss", "accuracy", "macro_f1"]
+    extra = sorted({key for entry in history for key in (entry.get("metrics") or {})})
+    columns = ["epoch", "train_loss", "val_loss", *(extra or ["accuracy", "macro_f1"])]
     rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    rows += ["| " + " | ".join(_format_number(entry.get(column, "")) for column in columns) + " |" for entry in history]
+    rows += [
+        "| " + " | ".join(_format_number({**entry, **(entry.get("metrics") or {})}.get(column, "")) for column in columns)
+        + " |"
+        for entry in history
+    ]
     return "\n".join(rows) + "\n"
 
 

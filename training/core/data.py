@@ -43,8 +43,13 @@ class InputFile:
 
 @dataclass(frozen=True)
 class Example:
+    """One training record. `label` is a class name (classification), a list of spans or of
+    (token, tag) pairs (token classification) or "" (causal LM); `split` is the steward-declared
+    split ("train" / "validation" / "test") when the run reads a split column, else ""."""
+
     text: str
-    label: str
+    label: Any
+    split: str = ""
 
 
 def sha256_of(handle: IO[bytes]) -> str:
@@ -161,15 +166,47 @@ def _iter_jsonl(text: io.TextIOBase, path: Any) -> Iterator[dict[str, Any]]:
         yield record
 
 
+SPLIT_ALIASES = {"train": "train", "training": "train", "validation": "validation", "val": "validation",
+                 "valid": "validation", "dev": "validation", "test": "test", "testing": "test"}
+
+
 def record_to_example(
-    record: dict[str, Any], *, text_fields: Sequence[str], label_field: str | None, separator: str
+    record: dict[str, Any],
+    *,
+    text_fields: Sequence[str],
+    label_field: str | None,
+    separator: str,
+    split_field: str | None = None,
+    label_kind: str = "class",
 ) -> Example | None:
-    """Join the text fields; None when the record has no text or no label (skipped, counted)."""
+    """Join the text fields; None when the record has no text or no label (skipped, counted).
+
+    `label_kind`: "class" (a class name), "raw" (the field's value as stored: span annotations,
+    BIO tags; parsed by the task) or "none" (causal LM: no label column)."""
     parts = [str(record[field]) for field in text_fields if record.get(field) not in (None, "")]
-    label = record.get(label_field) if label_field else ""
-    if not parts or label is None or (label_field and str(label).strip() == ""):
+    if not parts:
         return None
-    return Example(text=separator.join(parts), label=str(label).strip())
+    split = ""
+    if split_field:
+        declared = str(record.get(split_field) or "").strip().lower()
+        if declared not in SPLIT_ALIASES:
+            raise DataFormatError(
+                f"split column {split_field!r} holds {declared[:20]!r}; expected one of train, validation, test"
+            )
+        split = SPLIT_ALIASES[declared]
+    if label_kind == "none":
+        return Example(text=separator.join(parts), label="", split=split)
+    label = record.get(label_field) if label_field else ""
+    if label_kind == "raw":
+        if label is None or label == "":
+            return None
+        first = record.get(text_fields[0])
+        # A token column (BIO tags beside it) stays a list of tokens; running text is joined.
+        text = first if len(text_fields) == 1 and isinstance(first, list) else separator.join(parts)
+        return Example(text=text, label=label, split=split)
+    if label is None or (label_field and str(label).strip() == ""):
+        return None
+    return Example(text=separator.join(parts), label=str(label).strip(), split=split)
 
 
 @dataclass
@@ -180,7 +217,13 @@ class LoadedData:
 
 
 def load_examples(
-    inputs: Sequence[InputFile], *, text_fields: Sequence[str], label_field: str | None, separator: str
+    inputs: Sequence[InputFile],
+    *,
+    text_fields: Sequence[str],
+    label_field: str | None,
+    separator: str,
+    split_field: str | None = None,
+    label_kind: str = "class",
 ) -> LoadedData:
     """Read every input (each verified before its first record) into one combined list."""
     if not inputs:
@@ -191,8 +234,10 @@ def load_examples(
     for source in inputs:
         before = len(examples)
         for record in iter_records(source):
-            _require_fields(record, source, text_fields, label_field)
-            example = record_to_example(record, text_fields=text_fields, label_field=label_field, separator=separator)
+            _require_fields(record, source, [*text_fields, *([split_field] if split_field else [])],
+                            label_field if label_kind != "none" else None)
+            example = record_to_example(record, text_fields=text_fields, label_field=label_field, separator=separator,
+                                        split_field=split_field, label_kind=label_kind)
             if example is None:
                 skipped += 1
             else:
@@ -201,6 +246,7 @@ def load_examples(
     if not examples:
         raise DataFormatError("the input files contain no usable (text, label) records")
     return LoadedData(examples=examples, skipped=skipped, per_file_counts=counts)
+
 
 
 def _require_fields(
@@ -225,3 +271,41 @@ def split_indices(count: int, *, val_fraction: float, seed: int) -> tuple[list[i
     order = torch.randperm(count, generator=generator).tolist()
     val_size = min(count - 1, max(1, round(count * val_fraction)))
     return sorted(order[val_size:]), sorted(order[:val_size])
+
+
+def split_three(
+    count: int,
+    *,
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+    declared: Sequence[str] | None = None,
+) -> tuple[list[int], list[int], list[int]]:
+    """Train / validation / test indices.
+
+    With `declared` (the steward's split column, one of train/validation/test per example) that
+    split is used as is; it must give train and validation at least one example each. Otherwise a
+    seeded shuffle holds out `test_fraction` for test (0 = no test split) and `val_fraction` for
+    validation, each at least one example when its fraction is above zero. The test examples are
+    chosen first, so changing `val_fraction` never moves an example into or out of test.
+    """
+    if declared is not None and any(declared):
+        buckets: dict[str, list[int]] = {"train": [], "validation": [], "test": []}
+        for index, name in enumerate(declared):
+            buckets[name or "train"].append(index)
+        missing = [name for name in ("train", "validation") if not buckets[name]]
+        if missing:
+            raise DataFormatError(f"the declared split has no {' and no '.join(missing)} examples")
+        return buckets["train"], buckets["validation"], buckets["test"]
+    if not 0.0 <= test_fraction < 1.0:
+        raise DataFormatError(f"test_fraction must be in [0, 1), got {test_fraction}")
+    test_size = 0 if test_fraction == 0 else max(1, round(count * test_fraction))
+    if count - test_size < 2:
+        raise DataFormatError(
+            f"need at least {test_size + 2} records for train, validation and test splits, got {count}"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(count, generator=generator).tolist()
+    test, rest = order[:test_size], order[test_size:]
+    val_size = min(len(rest) - 1, max(1, round(count * val_fraction)))
+    return sorted(rest[val_size:]), sorted(rest[:val_size]), sorted(test)

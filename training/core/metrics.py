@@ -30,3 +30,28 @@ def macro_f1(predictions: torch.Tensor, targets: torch.Tensor, num_labels: int) 
     f1 = torch.where(denominator > 0, 2 * true_positive / denominator.clamp(min=1), torch.zeros_like(denominator))
     present = denominator > 0
     return f1[present].mean().item()
+
+
+def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, num_labels: int) -> list[list[int]]:
+    """Rows are true labels, columns predicted labels (sklearn's orientation)."""
+    predictions = predictions.long().cpu()
+    targets = targets.long().cpu()
+    counts = torch.bincount(targets * num_labels + predictions, minlength=num_labels * num_labels)
+    return counts.reshape(num_labels, num_labels).tolist()
+
+
+def per_label_report(
+    predictions: torch.Tensor, targets: torch.Tensor, label_names: list[str]
+) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support for every label (0.0 where undefined, as sklearn's default)."""
+    matrix = torch.tensor(confusion_matrix(predictions, targets, len(label_names)), dtype=torch.float64)
+    true_positive = matrix.diagonal()
+    predicted, actual = matrix.sum(dim=0), matrix.sum(dim=1)
+    report = {}
+    for index, name in enumerate(label_names):
+        tp, p, a = true_positive[index].item(), predicted[index].item(), actual[index].item()
+        precision = tp / p if p else 0.0
+        recall = tp / a if a else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[name] = {"precision": precision, "recall": recall, "f1": f1, "support": int(a)}
+    return report

@@ -51,3 +51,40 @@ def write_tickets_jsonl(path: str | Path, count: int, *, seed: int = 0, max_word
         for record in iter_tickets(count, seed=seed, max_words=max_words):
             handle.write(json.dumps(record) + "\n")
     return target
+
+
+# --- token classification (NER): product names and error codes with exact character spans -----
+PRODUCTS = ["router", "backup", "syncdrive", "payportal", "mesh", "notebox", "phone", "streambox", "camguard"]
+NER_TEMPLATES = [
+    "my {P} shows error {E} every time",
+    "after the update {P} fails with code {E}",
+    "{E} keeps appearing on the {P} screen",
+    "is there a fix for {E} on {P}",
+    "the {P} app crashed twice today",
+    "please help with my {P} it is slow",
+    "we see {E} in {P} and in {P}",
+    "thanks for the quick help yesterday",
+]
+
+
+def ner_record(rng: random.Random, index: int) -> dict:
+    text, entities = "", []
+    for piece in rng.choice(NER_TEMPLATES).replace("{", "\0{").replace("}", "}\0").split("\0"):
+        if piece in ("{P}", "{E}"):
+            value = rng.choice(PRODUCTS) if piece == "{P}" else f"e{rng.randint(100, 999)}"
+            entities.append({"start": len(text), "end": len(text) + len(value),
+                             "label": "PRODUCT" if piece == "{P}" else "ERROR_CODE"})
+            text += value
+        else:
+            text += piece
+    return {"id": str(index), "text": text, "entities": entities}
+
+
+def write_ner_jsonl(path: str | Path, count: int, *, seed: int = 0) -> Path:
+    """Span-annotated tickets (`entities`: [{"start", "end", "label"}]) for tests and the bench."""
+    rng = random.Random(seed)
+    target = Path(path)
+    with target.open("w", encoding="utf-8") as handle:
+        for index in range(count):
+            handle.write(json.dumps(ner_record(rng, index)) + "\n")
+    return target

@@ -11,7 +11,7 @@ import string
 from pathlib import Path
 
 import torch
-from transformers import BertConfig, BertModel, BertTokenizer
+from transformers import BertConfig, BertModel, BertTokenizer, GPT2Config, GPT2LMHeadModel
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 COMMON_WORDS = """
@@ -69,4 +69,41 @@ def build_tiny_bert(
     )
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(str(target), safe_serialization=True)
+    return target
+
+
+def build_tiny_gpt2(
+    directory: str | os.PathLike[str],
+    *,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    num_heads: int = 2,
+    max_positions: int = 256,
+    seed: int = 0,
+) -> Path:
+    """Write a randomly initialised GPT-2 (causal LM) + a WordPiece tokenizer to `directory`.
+
+    The tokenizer is the tiny BERT's (any text tokenizes, offline); [SEP] ends each text and
+    [PAD] pads. Load with `AutoModelForCausalLM.from_pretrained(directory)`.
+    """
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    vocab_file = target / "vocab.txt"
+    vocab = build_vocab()
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizer(vocab=str(vocab_file), do_lower_case=True, model_max_length=max_positions)
+    tokenizer.eos_token = "[SEP]"
+    tokenizer.save_pretrained(str(target))
+    config = GPT2Config(
+        vocab_size=len(vocab),
+        n_embd=hidden_size,
+        n_layer=num_layers,
+        n_head=num_heads,
+        n_positions=max_positions,
+        bos_token_id=vocab.index("[CLS]"),
+        eos_token_id=vocab.index("[SEP]"),
+        pad_token_id=vocab.index("[PAD]"),
+    )
+    torch.manual_seed(seed)
+    GPT2LMHeadModel(config).save_pretrained(str(target), safe_serialization=True)
     return target

@@ -24,7 +24,8 @@ from transformers import PreTrainedTokenizerBase
 
 from .batching import LengthBucketBatchSampler
 from .checkpoint import latest_checkpoint, load_checkpoint, read_state, save_checkpoint, sweep_temp_dirs
-from .data import InputFile, label_names, load_examples, split_indices
+from .data import InputFile, load_examples, split_three
+from . import lora
 from .errors import CheckpointMismatchError, RunStopped
 from .tasks import Item, Task, TokenizedExamples, get_task
 
@@ -47,6 +48,8 @@ class TrainConfig:
     max_length: int = 256
     seed: int = 42
     val_fraction: float = 0.1
+    test_fraction: float = 0.1  # held out, evaluated once after the last epoch; 0 = no test split
+    split_field: str | None = None  # a steward-declared split column (train/validation/test) instead
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     max_grad_norm: float = 1.0
@@ -56,18 +59,30 @@ class TrainConfig:
     bucket_chunk_batches: int = 50
     progress_every: int = 10
     keep_checkpoints: int = 2
+    # LoRA (PEFT): freeze the base model, train low-rank adapters (and the task head) only.
+    lora: bool = False
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    lora_target_modules: tuple[str, ...] = ()  # () = the architecture's default (training.core.lora)
 
     def __post_init__(self) -> None:
         # Accept lists from JSON/Django while keeping the dataclass hashable.
         object.__setattr__(self, "text_fields", tuple(self.text_fields))
+        object.__setattr__(self, "lora_target_modules", tuple(self.lora_target_modules or ()))
+        if self.lora and (self.lora_r < 1 or self.lora_alpha < 1 or not 0.0 <= self.lora_dropout < 1.0):
+            raise ValueError("lora_r and lora_alpha must be >= 1 and lora_dropout in [0, 1)")
         if self.epochs < 1 or self.batch_size < 1 or self.max_length < 2:
             raise ValueError("epochs, batch_size must be >= 1 and max_length >= 2")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError("val_fraction must be in (0, 1)")
+        if not 0.0 <= self.test_fraction < 1.0 or self.val_fraction + self.test_fraction >= 1.0:
+            raise ValueError("test_fraction must be in [0, 1) and leave room for training data")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["text_fields"] = list(self.text_fields)
+        data["lora_target_modules"] = list(self.lora_target_modules)
         return data
 
 
@@ -81,6 +96,7 @@ class EpochMetrics:
     train_seconds: float
     eval_seconds: float
     samples_per_sec: float
+    metrics: dict[str, float] = field(default_factory=dict)  # every validation score of the task
 
 
 @dataclass
@@ -96,6 +112,12 @@ class TrainResult:
     skipped_records: int
     global_steps: int
     resumed_from_epoch: int  # 0 when started fresh
+    num_test: int = 0
+    # Scores on the held-out test split, computed once after the last epoch ({} without a test split).
+    test_metrics: dict[str, float] = field(default_factory=dict)
+    # The detailed evaluation (per label / per entity, confusion matrix) on test, else validation.
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    adapter: dict[str, Any] = field(default_factory=dict)  # LoRA settings + base model sha256; {} = full weights
     durations: dict[str, float] = field(
         default_factory=dict
     )  # load (verify+read+tokenize), train, eval, checkpoint, save, total
@@ -122,6 +144,7 @@ class _Prepared:
     labels: list[str]
     train_set: TokenizedExamples
     val_set: TokenizedExamples
+    test_set: TokenizedExamples
     skipped: int
 
 
@@ -185,7 +208,14 @@ def train(
     with clock.phase("load"):
         data = _prepare_data(config, sources, task)
     torch.manual_seed(config.seed)  # classifier-head init and dropout are reproducible
-    model = task.build_model(Path(config.base_model_path), data.labels).to(runtime.device)
+    model = task.build_model(Path(config.base_model_path), data.labels)
+    adapter: dict[str, Any] = {}
+    if config.lora:
+        model = lora.wrap(model, task=config.task, r=config.lora_r, alpha=config.lora_alpha,
+                          dropout=config.lora_dropout, target_modules=config.lora_target_modules)
+        adapter = lora.adapter_summary(model, base_model_path=config.base_model_path, r=config.lora_r,
+                                       alpha=config.lora_alpha, dropout=config.lora_dropout)
+    model = model.to(runtime.device)
     train_sampler = LengthBucketBatchSampler(
         data.train_set.lengths(),
         batch_size=config.batch_size,
@@ -198,13 +228,19 @@ def train(
     total_steps = len(train_sampler) * config.epochs
     optimizer = _build_optimizer(model, config, runtime.device)
     scheduler = _linear_warmup_decay(optimizer, total_steps=total_steps, warmup_ratio=config.warmup_ratio)
-    fingerprint = _fingerprint(config, sources, data.labels, len(data.train_set), len(data.val_set))
+    fingerprint = _fingerprint(
+        config, sources, data.labels, len(data.train_set), len(data.val_set), len(data.test_set)
+    )
     state = _restore_or_start(run_dir, resume, fingerprint, model, optimizer, scheduler, runtime.device)
 
     pad_token_id = data.tokenizer.pad_token_id if data.tokenizer.pad_token_id is not None else 0
     collate = _Collator(task, pad_token_id=pad_token_id, pad_to_multiple_of=runtime.pad_to_multiple_of)
     train_loader = _loader(data.train_set, train_sampler, collate, runtime)
     val_loader = _loader(data.val_set, val_sampler, collate, runtime)
+    test_sampler = LengthBucketBatchSampler(
+        data.test_set.lengths(), batch_size=config.eval_batch_size or 2 * config.batch_size, seed=0, shuffle=False
+    )
+    test_loader = _loader(data.test_set, test_sampler, collate, runtime)
     resumed_from = state.start_epoch
     samples_this_call = 0
     for epoch in range(state.start_epoch, config.epochs):
@@ -231,7 +267,7 @@ def train(
         samples_this_call += samples
         with clock.phase("eval"):
             eval_started = time.perf_counter()
-            val_loss, scores = _evaluate(model, val_loader, task, runtime, num_labels=len(data.labels))
+            val_loss, scores, _ = _evaluate(model, val_loader, task, runtime, labels=data.labels)
             eval_seconds = time.perf_counter() - eval_started
         metrics = EpochMetrics(
             epoch=epoch + 1,
@@ -242,6 +278,7 @@ def train(
             train_seconds=train_seconds,
             eval_seconds=eval_seconds,
             samples_per_sec=samples / train_seconds if train_seconds > 0 else 0.0,
+            metrics=dict(scores),
         )
         state.history.append(metrics)
         with clock.phase("checkpoint"):
@@ -252,25 +289,56 @@ def train(
             )
             progress(info | {"metrics": asdict(metrics)})
 
+    with clock.phase("eval"):
+        # The test split is scored once, after the last epoch: it never picks an epoch or a setting.
+        final_split = "test" if len(data.test_set) else "validation"
+        loss, scores, collected = _evaluate(
+            model, test_loader if len(data.test_set) else val_loader, task, runtime, labels=data.labels
+        )
+        test_metrics = {"loss": loss, **scores} if len(data.test_set) else {}
+        evaluation = {"split": final_split, **(task.report(collected, data.labels) if collected else {})}
     with clock.phase("save"):
         output_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(str(output_dir), safe_serialization=True)
+        model.save_pretrained(str(output_dir), safe_serialization=True)  # an adapter only, under LoRA
         data.tokenizer.save_pretrained(str(output_dir))
+        if adapter:
+            lora.write_base_pointer(output_dir, adapter)
     clock.durations["total"] = time.perf_counter() - started
-    return _result(state, data, runtime, clock.durations, samples_this_call, resumed_from, output_dir)
+    result = _result(state, data, runtime, clock.durations, samples_this_call, resumed_from, output_dir)
+    result.test_metrics, result.evaluation, result.adapter = test_metrics, evaluation, adapter
+    result.final_metrics.update({f"test_{name}": value for name, value in test_metrics.items()})
+    return result
 
 
 def _prepare_data(config: TrainConfig, sources: Sequence[InputFile], task: Task) -> _Prepared:
-    """Read (hash-verified), label, tokenize once, and split deterministically."""
+    """Read (hash-verified), label, tokenize once, and split deterministically (train/validation/test)."""
     loaded = load_examples(
-        sources, text_fields=config.text_fields, label_field=config.label_field, separator=config.text_separator
+        sources,
+        text_fields=config.text_fields,
+        label_field=config.label_field,
+        separator=config.text_separator,
+        split_field=config.split_field,
+        label_kind=task.label_kind,
     )
-    labels = label_names(loaded.examples)
+    labels = task.label_names(loaded.examples)
     tokenizer = task.build_tokenizer(Path(config.base_model_path))
     label_ids = {name: index for index, name in enumerate(labels)}
     encoded = task.encode(tokenizer, loaded.examples, label_ids, config.max_length)
-    train_index, val_index = split_indices(len(encoded), val_fraction=config.val_fraction, seed=config.seed)
-    return _Prepared(tokenizer, labels, encoded.subset(train_index), encoded.subset(val_index), loaded.skipped)
+    train_index, val_index, test_index = split_three(
+        len(encoded),
+        val_fraction=config.val_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+        declared=[example.split for example in loaded.examples] if config.split_field else None,
+    )
+    return _Prepared(
+        tokenizer,
+        labels,
+        encoded.subset(train_index),
+        encoded.subset(val_index),
+        encoded.subset(test_index),
+        loaded.skipped,
+    )
 
 
 def _restore_or_start(
@@ -341,8 +409,7 @@ def _result(
         final_metrics={
             "train_loss": last.train_loss,
             "val_loss": last.val_loss,
-            "accuracy": last.accuracy,
-            "macro_f1": last.macro_f1,
+            **(last.metrics or {"accuracy": last.accuracy, "macro_f1": last.macro_f1}),
         },
         label_names=data.labels,
         samples_per_sec=samples_this_call / durations["train"] if durations["train"] > 0 else 0.0,
@@ -350,6 +417,7 @@ def _result(
         precision="bf16-autocast" if runtime.autocast_dtype is not None else "fp32",
         num_train=len(data.train_set),
         num_val=len(data.val_set),
+        num_test=len(data.test_set),
         skipped_records=data.skipped,
         global_steps=state.global_step,
         resumed_from_epoch=resumed_from,
@@ -492,7 +560,7 @@ def _train_one_epoch(
         window_steps += 1
         steps += 1
         global_step += 1
-        samples += batch["labels"].shape[0]
+        samples += batch["input_ids"].shape[0]
         if progress is not None and config.progress_every > 0 and global_step % config.progress_every == 0:
             elapsed = time.perf_counter() - epoch_started
             progress(
@@ -514,8 +582,8 @@ def _train_one_epoch(
 
 @torch.no_grad()
 def _evaluate(
-    model: torch.nn.Module, loader: DataLoader, task: Task, runtime: _Runtime, *, num_labels: int
-) -> tuple[float, dict[str, float]]:
+    model: torch.nn.Module, loader: DataLoader, task: Task, runtime: _Runtime, *, labels: Sequence[str]
+) -> tuple[float, dict[str, float], dict[str, torch.Tensor]]:
     model.eval()
     loss_sum = torch.zeros((), device=runtime.device, dtype=torch.float64)
     count = 0
@@ -530,7 +598,7 @@ def _evaluate(
         for key, value in task.eval_outputs(outputs, batch).items():
             collected.setdefault(key, []).append(value.detach().cpu())
     merged = {key: torch.cat(values) for key, values in collected.items()}
-    return (loss_sum / max(1, count)).item(), task.metrics(merged, num_labels) if merged else {}
+    return (loss_sum / max(1, count)).item(), task.metrics(merged, labels) if merged else {}, merged
 
 
 def _check_stop(should_stop: StopCheck | None) -> None:
@@ -552,7 +620,7 @@ def _progress_info(
 
 
 def _fingerprint(
-    config: TrainConfig, inputs: Sequence[InputFile], labels: list[str], num_train: int, num_val: int
+    config: TrainConfig, inputs: Sequence[InputFile], labels: list[str], num_train: int, num_val: int, num_test: int
 ) -> str:
     """What a checkpoint must match to be resumed: same hyperparameters, same data, same split."""
     settings = config.to_dict()
@@ -562,6 +630,6 @@ def _fingerprint(
         "config": settings,
         "inputs": [source.sha256.lower() for source in inputs],
         "labels": labels,
-        "split": [num_train, num_val],
+        "split": [num_train, num_val, num_test],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

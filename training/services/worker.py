@@ -221,6 +221,8 @@ def _finish(run_id: int, result: core.TrainResult, config: core.TrainConfig, out
                 getattr(run, field_name).save(path.name, File(handle), save=False)
         run.succeed()
         run.final_metrics = result.final_metrics
+        run.test_metrics = result.test_metrics
+        run.evaluation = result.evaluation
         run.device = f"{result.device} ({result.precision})"
         run.samples_per_sec = result.samples_per_sec
         run.step = run.total_steps = result.global_steps
@@ -257,7 +259,10 @@ class _RunHooks:
             if len(self.loss_history) > MAX_CHART_POINTS:
                 self.loss_history = self.loss_history[::2]
         if "metrics" in info:
-            self.metrics_history.append({key: _finite(value) for key, value in info["metrics"].items()})
+            self.metrics_history.append({
+                key: {name: _finite(score) for name, score in value.items()} if isinstance(value, dict) else _finite(value)
+                for key, value in info["metrics"].items()
+            })
             self.flush()  # an epoch's metrics are written at once, not throttled
         elif time.monotonic() - self.last_write >= PROGRESS_WRITE_SECONDS:
             self.flush()

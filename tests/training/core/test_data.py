@@ -91,3 +91,40 @@ def test_gzip_handle_is_closed_with_the_reader_and_corrupt_gzip_is_a_format_erro
     truncated.write_bytes(gzip.compress(b'{"text": "a", "label": "x"}\n' * 100)[:30])
     with pytest.raises(DataFormatError, match="gzip"):
         list(iter_records(InputFile(truncated, sha256_file(truncated))))
+
+
+def test_three_way_split_is_seeded_disjoint_and_test_does_not_move_with_val_fraction() -> None:
+    from training.core.data import split_three
+
+    train, val, test = split_three(100, val_fraction=0.1, test_fraction=0.2, seed=3)
+    assert (len(train), len(val), len(test)) == (70, 10, 20)
+    assert sorted(train + val + test) == list(range(100))
+    assert (train, val, test) == split_three(100, val_fraction=0.1, test_fraction=0.2, seed=3)
+    assert split_three(100, val_fraction=0.3, test_fraction=0.2, seed=3)[2] == test
+    assert split_three(100, val_fraction=0.1, test_fraction=0.2, seed=4)[2] != test
+    assert split_three(10, val_fraction=0.1, test_fraction=0.0, seed=0)[2] == []
+
+
+def test_declared_split_column_is_used_as_is_and_must_hold_train_and_validation() -> None:
+    from training.core.data import split_three
+    from training.core.errors import DataFormatError
+
+    declared = ["train", "validation", "test", "train", "validation"]
+    assert split_three(5, val_fraction=0.5, test_fraction=0.5, seed=0, declared=declared) == ([0, 3], [1, 4], [2])
+    with pytest.raises(DataFormatError, match="no validation"):
+        split_three(3, val_fraction=0.1, test_fraction=0.1, seed=0, declared=["train", "test", "train"])
+
+
+def test_split_column_values_are_normalised_and_unknown_ones_refused(tmp_path: Path) -> None:
+    from training.core.errors import DataFormatError
+
+    path = tmp_path / "d.jsonl"
+    rows = [{"text": "a", "label": "x", "fold": "Dev"}, {"text": "b", "label": "y", "fold": "TRAIN"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    loaded = load_examples([InputFile(path, sha256_file(path))], text_fields=("text",), label_field="label",
+                           separator=" ", split_field="fold")
+    assert [e.split for e in loaded.examples] == ["validation", "train"]
+    path.write_text(json.dumps({"text": "a", "label": "x", "fold": "holdout"}) + "\n")
+    with pytest.raises(DataFormatError, match="split column"):
+        load_examples([InputFile(path, sha256_file(path))], text_fields=("text",), label_field="label",
+                      separator=" ", split_field="fold")

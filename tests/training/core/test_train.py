@@ -51,9 +51,15 @@ def test_two_epochs_report_metrics_write_checkpoints_and_a_reloadable_model(
         assert entry.train_loss > 0 and entry.val_loss > 0
         assert 0.0 <= entry.accuracy <= 1.0 and 0.0 <= entry.macro_f1 <= 1.0
     assert result.label_names == ["billing", "bug", "login", "shipping"]
-    assert result.num_train + result.num_val == 240 and result.num_val == 24
+    # A seeded three-way split: 10% validation, 10% test held out and scored once at the end.
+    assert result.num_train + result.num_val + result.num_test == 240 and result.num_val == result.num_test == 24
+    assert set(result.test_metrics) == {"loss", "accuracy", "macro_f1"}
+    assert result.final_metrics["test_accuracy"] == result.test_metrics["accuracy"]
+    assert result.evaluation["split"] == "test" and result.evaluation["labels"] == result.label_names
+    assert sum(sum(row) for row in result.evaluation["confusion_matrix"]) == 24
+    assert sum(entry["support"] for entry in result.evaluation["per_label"].values()) == 24
     assert result.device == "cpu" and result.precision == "fp32" and result.samples_per_sec > 0
-    assert result.resumed_from_epoch == 0 and result.global_steps == 2 * 14
+    assert result.resumed_from_epoch == 0 and result.global_steps == 2 * 12
     assert all(PROGRESS_KEYS <= event.keys() for event in events)
     assert [event["metrics"]["epoch"] for event in events if "metrics" in event] == [1, 2]
     assert [path.name for path in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["epoch-0001", "epoch-0002"]
@@ -105,7 +111,7 @@ def test_between_epochs_can_stop_and_resume_continues_from_the_last_checkpoint(
     assert resumed.history[0].train_loss == first_epoch["train_loss"]  # restored, not re-run
     assert {event["epoch"] for event in events} == {2, 3}  # epoch 1 not repeated
     assert calls == ["revoked", "checked", "checked"]  # before epochs 2 and 3
-    assert resumed.global_steps == 3 * 14
+    assert resumed.global_steps == 3 * 12
     assert latest_checkpoint(tmp_path / "run").name == "epoch-0003"
 
     # A crash after the last checkpoint: resuming only re-saves the model, and (path, sha256) tuples work.
