@@ -31,7 +31,7 @@ from agreements.selectors import (
     with_list_rows,
 )
 from config.exceptions import ApplicationError
-from config.paging import offset_page
+from config.paging import offset_page, query_int, query_ints
 from datasets_app.licenses import classify
 from datasets_app.models import Dataset
 
@@ -130,9 +130,8 @@ def request_new(request):
     else:
         initial = {}
         if request.GET.get("dataset"):
-            dataset_id = request.GET["dataset"]
-            # ASCII digits that fit a bigint: "²".isdigit() is True and int() refuses it (issue 10).
-            if not (dataset_id.isascii() and dataset_id.isdigit() and len(dataset_id) <= 18):
+            dataset_id = query_int(request, "dataset")
+            if dataset_id is None:
                 raise Http404("No such dataset.")
             latest = latest_approved_version(get_object_or_404(catalogue_visible_to(request.user), pk=dataset_id))
             initial["dataset_versions"] = [latest.pk] if latest else []
@@ -148,7 +147,7 @@ def _page_version_choices(form, request):
     once. Validation still accepts any approved version (the field's queryset is unchanged)."""
     field = form.fields["dataset_versions"]
     raw = form.data.getlist("dataset_versions") if form.is_bound else form.initial.get("dataset_versions", [])
-    selected = [int(i) for i in raw if str(i).isdigit()][:settings.ACCORD_MAX_PAGE_SIZE]
+    selected = query_ints(raw)[:settings.ACCORD_MAX_PAGE_SIZE]
     listed = field.queryset.order_by("-pk")
     if query := request.GET.get("versions_q", "").strip():
         listed = listed.filter(dataset__title__istartswith=query)
@@ -172,7 +171,7 @@ def _form_checks(form, user) -> dict:
         ids = form.initial.get("dataset_versions", [])
         uses = form.initial.get("intended_uses", [])
         end = form.initial.get("requested_end_date")
-    versions = DatasetVersion.objects.filter(pk__in=[i for i in ids if str(i).isdigit()], status="approved") \
+    versions = DatasetVersion.objects.filter(pk__in=query_ints(ids), status="approved") \
         .select_related("dataset", "dataset__organization")
     return _checks_for(versions, uses, user, end)
 

@@ -9,15 +9,34 @@ Page sizes come from `?per_page=` (bounded by settings.ACCORD_MAX_PAGE_SIZE).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+# ASCII digits only ("²".isdigit() is true but int() refuses it), and few enough of them that a page
+# offset or a key stays inside PostgreSQL's bigint: anything else is ignored, never a 500.
+_QUERY_INT = re.compile(r"[0-9]{1,15}")
+
+
+def as_query_int(raw) -> int | None:
+    """`raw` (a query value or an id) as a non-negative integer, or None when it is not one."""
+    return int(raw) if _QUERY_INT.fullmatch(str(raw)) else None
+
+
+def query_ints(values) -> list[int]:
+    """The values of a multi-valued parameter that are ids; the rest are ignored."""
+    return [number for number in map(as_query_int, values) if number is not None]
+
+
+def query_int(request, name: str) -> int | None:
+    """The non-negative integer in `?name=`, or None when it is missing or not one."""
+    return as_query_int(request.GET.get(name, ""))
+
 
 def page_size(request, default: int | None = None) -> int:
     default = default or settings.ACCORD_PAGE_SIZE
-    raw = request.GET.get("per_page", "")
-    size = int(raw) if raw.isdigit() else default
+    size = query_int(request, "per_page") or default
     return max(1, min(size, settings.ACCORD_MAX_PAGE_SIZE))
 
 
@@ -56,8 +75,7 @@ class Page:
 def offset_page(request, queryset, *, per_page: int | None = None) -> Page:
     """Page `?page=N` of `queryset` (which must be ordered by a unique key at the end)."""
     size = page_size(request, per_page)
-    raw = request.GET.get("page", "")
-    number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    number = query_int(request, "page") or 1
     start = (number - 1) * size
     # A deferred join: the page's keys first (the sort's index, no joins for the skipped rows),
     # then those rows with everything the page shows (select_related, prefetches).
@@ -77,18 +95,18 @@ def offset_page(request, queryset, *, per_page: int | None = None) -> Page:
 def keyset_page(request, queryset, *, key: str = "seq", per_page: int | None = None) -> Page:
     """Newest first, keyed on `key`: `?before=K` shows the page older than K, `?after=K` the newer one."""
     size = page_size(request, per_page)
-    before, after = request.GET.get("before", ""), request.GET.get("after", "")
-    if after.isdigit():
-        rows = list(queryset.filter(**{f"{key}__gt": int(after)}).order_by(key)[:size + 1])
+    before, after = query_int(request, "before"), query_int(request, "after")
+    if after is not None:
+        rows = list(queryset.filter(**{f"{key}__gt": after}).order_by(key)[:size + 1])
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
         has_older = True  # we came from an older page
     else:
-        qs = queryset.filter(**{f"{key}__lt": int(before)}) if before.isdigit() else queryset
+        qs = queryset.filter(**{f"{key}__lt": before}) if before is not None else queryset
         rows = list(qs.order_by(f"-{key}")[:size + 1])
         has_older = len(rows) > size
         rows = rows[:size]
-        has_newer = before.isdigit()
+        has_newer = before is not None
     first, last = (getattr(rows[0], key), getattr(rows[-1], key)) if rows else (None, None)
     drop = ("before", "after", "page")
     return Page(
