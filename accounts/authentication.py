@@ -39,11 +39,11 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    """Names the personal tokens in the OpenAPI schema apart from DRF's own `tokenAuth`."""
+    """How the OpenAPI schema names the personal tokens (apart from DRF's own `tokenAuth`)."""
 
-    target_class = ApiTokenAuthentication
-    name = "apiTokenAuth"
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "personalToken"
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "A personal API token: `Token acc_...` (made on the API tokens page)."}
+                "description": "A personal token from the API tokens page: `Token acc_…`."}

@@ -12,6 +12,4 @@ def navigation(request) -> dict:
     for item in nav_for(user):
         url = reverse(item.url_name)
         items.append({"label": item.label, "url": url, "active": current.startswith(url) and url != "/"})
-    from accounts.notifications import unread_count
-
-    return {"nav_items": items, "unread_notifications": unread_count(user)}
+    return {"nav_items": items}

@@ -88,3 +88,12 @@ def notification_settings_update(*, actor: User, email_muted: Iterable[str]) -> 
     setting.email_muted = sorted({c for c in email_muted if c in CATEGORIES})
     setting.save(update_fields=["email_muted"])
     return setting
+
+
+def notify_on_commit(*, user_ids: Iterable[int], kind: str, title: str, url: str = "", body: str = "") -> None:
+    """From inside a service's transaction: deliver once it commits (a Celery task), never before."""
+    from accounts.tasks import deliver_notification
+
+    ids = sorted({i for i in user_ids if i})
+    if ids:
+        transaction.on_commit(lambda: deliver_notification.delay(ids, kind, title, url, body))

@@ -18,11 +18,13 @@ USE_TERM_HELP: dict[str, str] = {
 
 LICENCE_CLASS_LABELS: dict[str, tuple[str, str]] = {
     LicenceClass.PERMISSIVE: ("Permissive", "Few conditions: use, change and share, commercially too."),
-    LicenceClass.ATTRIBUTION: ("Attribution required", "Credit the contributor as they ask; Accord writes it into the model card."),
+    LicenceClass.ATTRIBUTION: ("Attribution required",
+                               "Credit the contributor as they ask; Accord writes it into the model card."),
     LicenceClass.NON_COMMERCIAL: ("Non-commercial", "No commercial use; commercial runs on this data are refused."),
     LicenceClass.SHARE_ALIKE: ("Share-alike", "What you derive must be shared under the same licence."),
     LicenceClass.NO_DERIVATIVES: ("No derivatives", "No changed or derived works; a trained model may count as one."),
-    LicenceClass.PROPRIETARY: ("Proprietary", "The contributor's own terms; only what the agreement grants is allowed."),
+    LicenceClass.PROPRIETARY: ("Proprietary",
+                               "The contributor's own terms; only what the agreement grants is allowed."),
 }
 
 INTENDED_USE_HELP: dict[str, str] = {
@@ -62,11 +64,13 @@ def intended_use_label(value: str) -> str:
 def glossary_sections() -> list[dict]:
     return [
         {"id": "use-terms", "title": "Use terms",
-         "intro": "What a contributor allows, coded after the GA4GH Data Use Ontology (DUO). Every request is checked against them.",
+         "intro": "What a contributor allows, coded after the GA4GH Data Use Ontology (DUO). "
+                  "Every request is checked against them.",
          "entries": [{"code": t.value, "label": t.label, "help": USE_TERM_HELP.get(t, "")} for t in UseTerm]},
         {"id": "licence-classes", "title": "Licence classes",
          "intro": "Accord sorts each dataset's SPDX licence into these classes to decide what a run may do.",
-         "entries": [{"code": c.value, "label": label, "help": text} for c, (label, text) in LICENCE_CLASS_LABELS.items()]},
+         "entries": [{"code": c.value, "label": label, "help": text}
+                     for c, (label, text) in LICENCE_CLASS_LABELS.items()]},
         {"id": "intended-uses", "title": "Intended uses",
          "intro": "What a researcher says they will do with the data, ticked on the access request.",
          "entries": [{"code": u.value, "label": u.label, "help": INTENDED_USE_HELP.get(u, "")} for u in IntendedUse]},

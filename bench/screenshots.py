@@ -4,7 +4,8 @@
 
 Migrates a throwaway SQLite database, runs `seed_demo` (the real scrubbing pipeline), starts the
 development server on a free port and drives Debian's Chromium through playwright: the researcher's
-agreement page at 1366x900 (docs/screenshot-wide.png) and the catalogue at 390x844 (docs/screenshot-narrow.png). It also prints whether either page scrolls sideways.
+agreement page at 1366x900 (docs/screenshot-wide.png) and the catalogue at 390x844
+(docs/screenshot-narrow.png). It also prints whether either page scrolls sideways.
 """
 from __future__ import annotations
 

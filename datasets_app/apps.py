@@ -11,6 +11,9 @@ class DatasetsConfig(AppConfig):
         from datasets_app import selectors
         from datasets_app.demo import seed_support_tickets
 
+        from datasets_app import notifications
+
+        notifications.connect()  # the steward's inbox hears of finished and failed scrubs
         # Contributors manage their datasets here; everyone else browses agreements' catalogue.
         register_nav("Datasets", "datasets:dataset-list", roles=[Role.CONTRIBUTOR], order=20)
         register_panel("Your datasets", template="datasets_app/panel_contributor.html", roles=[Role.CONTRIBUTOR],

@@ -13,6 +13,9 @@ class TrainingConfig(AppConfig):
         from training.receivers import on_agreement_ended
         from training.selectors import dashboard_summary
 
+        from training import notifications
+
+        notifications.connect()  # the launching admin's inbox hears how a run ended
         # A revoked or expired agreement stops the runs that depend on it (invariant 3).
         agreement_ended.connect(on_agreement_ended, dispatch_uid="training.stop_runs_on_agreement_ended")
         register_nav("Training", "training:run-list", roles=[Role.ADMIN], order=50)
