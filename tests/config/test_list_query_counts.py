@@ -205,3 +205,18 @@ def test_api_lists_are_paged_without_a_count(api_client_for, world, settings):
     from config.pagination import DefaultPagination
 
     assert len(huge["results"]) == min(5, DefaultPagination.max_limit)
+
+
+def test_legal_panel_names_the_oldest_waiting_request_of_either_state(world):
+    from django.utils import timezone
+
+    from agreements.selectors import queue_summary
+
+    add_rows(world, 6)
+    pending = Agreement.objects.filter(state__in=Agreement.PENDING_REVIEW).order_by("pk")
+    assert {a.state for a in pending} == {"submitted", "in_review"}
+    target = pending.filter(state="in_review").last()
+    Agreement.objects.filter(pk=target.pk).update(submitted_at=timezone.now() - timezone.timedelta(days=30))
+    summary = queue_summary(world["legal"])
+    assert summary["count"] == pending.count() and summary["oldest_agreement"].pk == target.pk
+    assert summary["oldest"] == Agreement.objects.get(pk=target.pk).submitted_at
