@@ -10,15 +10,17 @@ from agreements.models import Agreement
 from datasets_app.models import Dataset, DatasetVersion, UseTerm
 
 
-def _licence_choices():
-    return [(v, v) for v in Dataset.objects.order_by("license").values_list("license", flat=True).distinct()]
+def _organizations_with_datasets(request=None):
+    # EXISTS per organisation, not a DISTINCT over a join with every dataset.
+    return Organization.objects.filter(Exists(Dataset.objects.filter(organization=OuterRef("pk"))))
 
 
 class CatalogueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    organization = django_filters.ModelChoiceFilter(queryset=Organization.objects.filter(datasets__isnull=False).distinct(),
+    organization = django_filters.ModelChoiceFilter(queryset=_organizations_with_datasets,
                                                     label="Organisation", empty_label="Any")
-    license = django_filters.ChoiceFilter(choices=_licence_choices, label="Licence", empty_label="Any")
+    # Exact SPDX id (a text box): choices read from every dataset would scan the table per request.
+    license = django_filters.CharFilter(field_name="license", label="Licence (SPDX id)")
     use_term = django_filters.ChoiceFilter(choices=UseTerm.choices, method="with_term", label="Use term",
                                            empty_label="Any")
     status = django_filters.ChoiceFilter(
@@ -52,7 +54,7 @@ class QueueFilter(django_filters.FilterSet):
         method="with_state", empty_label="Waiting for legal",
     )
     organization = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.filter(datasets__isnull=False).distinct(), method="with_org",
+        queryset=_organizations_with_datasets, method="with_org",
         label="Data organisation", empty_label="Any",
     )
     older_than_days = django_filters.NumberFilter(method="older_than", label="Waiting ≥ days", min_value=0)

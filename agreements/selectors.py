@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.rules import is_admin, is_auditor, is_contributor, is_legal, is_researcher
@@ -317,9 +317,13 @@ def pii_summary(version: DatasetVersion | None) -> dict:
 
 def queue_summary(user) -> dict:
     pending = Agreement.objects.filter(state__in=Agreement.PENDING_REVIEW)
-    oldest = pending.aggregate(oldest=Min("submitted_at"))["oldest"]
-    return {"count": pending.count(), "oldest": oldest,
-            "oldest_agreement": pending.order_by("submitted_at").first()}
+    # The oldest of each pending state from the (state, submitted_at, id) index, then the older of
+    # those: no sort of every pending agreement.
+    heads = [a for a in (Agreement.objects.select_related("access_request").filter(state=state)
+                         .exclude(submitted_at=None).order_by("submitted_at", "pk").first()
+                         for state in Agreement.PENDING_REVIEW) if a is not None]
+    oldest = min(heads, key=lambda a: (a.submitted_at, a.pk)) if heads else None
+    return {"count": pending.count(), "oldest": oldest.submitted_at if oldest else None, "oldest_agreement": oldest}
 
 
 def my_requests_summary(user) -> dict:

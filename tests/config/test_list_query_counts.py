@@ -188,3 +188,35 @@ def test_agreement_versions_render_without_a_query_per_row(client, world):
     per_version = [q for q in captured.captured_queries if 'FROM "datasets_app_dataset"' in q["sql"]
                    and "WHERE" in q["sql"] and '"id" = ' in q["sql"]]
     assert per_version == []  # DatasetVersion.__str__ finds its dataset already loaded
+
+
+def test_api_lists_are_paged_without_a_count(api_client_for, world, settings):
+    """`?limit=` is bounded, `next` walks every row once, and no total is counted."""
+    add_rows(world, 5)
+    client = api_client_for(world["legal"])
+    body = client.get("/api/agreements/", {"limit": 2}).json()
+    assert "count" not in body and len(body["results"]) == 2 and body["previous"] is None
+    seen = [a["id"] for a in body["results"]]
+    while body["next"]:
+        body = client.get(body["next"]).json()
+        seen += [a["id"] for a in body["results"]]
+    assert sorted(seen) == sorted(Agreement.objects.values_list("pk", flat=True)) and len(seen) == len(set(seen))
+    huge = client.get("/api/agreements/", {"limit": 10_000}).json()
+    from config.pagination import DefaultPagination
+
+    assert len(huge["results"]) == min(5, DefaultPagination.max_limit)
+
+
+def test_legal_panel_names_the_oldest_waiting_request_of_either_state(world):
+    from django.utils import timezone
+
+    from agreements.selectors import queue_summary
+
+    add_rows(world, 6)
+    pending = Agreement.objects.filter(state__in=Agreement.PENDING_REVIEW).order_by("pk")
+    assert {a.state for a in pending} == {"submitted", "in_review"}
+    target = pending.filter(state="in_review").last()
+    Agreement.objects.filter(pk=target.pk).update(submitted_at=timezone.now() - timezone.timedelta(days=30))
+    summary = queue_summary(world["legal"])
+    assert summary["count"] == pending.count() and summary["oldest_agreement"].pk == target.pk
+    assert summary["oldest"] == Agreement.objects.get(pk=target.pk).submitted_at

@@ -99,7 +99,7 @@ def test_allowed_launch_over_the_api_is_queued_with_fields_from_the_version(
     run = TrainingRun.objects.get(pk=body["id"])
     assert enqueued == [(run.pk, run.celery_task_id)]
     listing = api_client_for(ml_admin).get("/api/training-runs/").json()
-    assert [r["id"] for r in listing["results"]] == [run.pk] and listing["count"] == 1
+    assert [r["id"] for r in listing["results"]] == [run.pk] and listing["next"] is None
     assert api_client_for(ml_admin).get(f"/api/training-runs/{run.pk}/").json()["state"] == "queued"
     assert [m["name"] for m in api_client_for(ml_admin).get("/api/base-models/").json()] == ["tiny-bert"]
 
