@@ -136,7 +136,8 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         for proc in workers:
             if proc.poll() is None:
                 _stop_process_group(proc)
-            print(f"--- {proc.log_path.name} ---\n" + proc.log_path.read_text()[-3000:])
+            lines = [line for line in proc.log_path.read_text().splitlines() if "MainProcess" in line or "ERROR" in line]
+            print(f"--- {proc.log_path.name} ---\n" + "\n".join(lines[-60:]))
         app.conf.broker_url, transport, app.conf.task_always_eager = previous
         _point_app_at(previous[0], transport)
         reset_storages()
