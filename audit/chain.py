@@ -57,19 +57,21 @@ def canonical_payload(
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
-def event_hash(**fields: Any) -> str:
-    from audit.keys import key_for
+def event_hash(*, key: bytes | None = None, **fields: Any) -> str:
+    if key is None:
+        from audit.keys import key_for
 
-    key = key_for(fields["key_id"])
+        key = key_for(fields["key_id"])
     return hmac.new(key, canonical_payload(**fields).encode(), hashlib.sha256).hexdigest()
 
 
-def hash_of(event) -> str:
-    """Recompute an event's hash from its stored fields."""
+def hash_of(event, key: bytes | None = None) -> str:
+    """Recompute an event's hash from its stored fields (with `key`, or the one its key_id names)."""
     created_at = event.created_at
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=dt_timezone.utc)
     return event_hash(
+        key=key,
         seq=event.seq,
         created_at=created_at.astimezone(dt_timezone.utc),
         actor_id=event.actor_id,

@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 
 from audit.chain import GENESIS_HASH, hash_of
 from audit.checkpoints import Checkpoint, CheckpointError, all_checkpoints
-from audit.keys import UnknownKeyError
+from audit.keys import UnknownKeyError, key_for
 
 CHUNK = 2000
 
@@ -66,6 +66,7 @@ def walk_chain(*, after_seq: int = 0, after_hash: str = GENESIS_HASH,
     expected_prev, expected_seq = after_hash, after_seq + 1
     result = WalkResult(last_seq=after_seq, last_hash=after_hash)
     first_link_problem: tuple[int, ChainProblem] | None = None
+    keys: dict[str, bytes] = {}  # resolved once per walk, not per event
     cursor = after_seq
     while True:
         batch = list(AuditEvent.objects.filter(seq__gt=cursor).order_by("seq")[:CHUNK])
@@ -73,7 +74,9 @@ def walk_chain(*, after_seq: int = 0, after_hash: str = GENESIS_HASH,
             break
         for event in batch:
             try:
-                matches = hash_of(event) == event.hash
+                if event.key_id not in keys:
+                    keys[event.key_id] = key_for(event.key_id)
+                matches = hash_of(event, keys[event.key_id]) == event.hash
                 reason = "stored fields do not match the event's keyed hash"
             except UnknownKeyError as exc:
                 matches, reason = False, str(exc)
