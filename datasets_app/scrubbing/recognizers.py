@@ -365,6 +365,8 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.7
             elif self._triggered(words, gaps, i) and not self.lexicon.is_stop(word) and (
                     kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
+                    or (kind == self.WEAK and word.lower() in self.lexicon.first_names
+                        and words[i - 1][2].lower() not in {"love", "best", "from", "with", "for", "to", "by"})
                     or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
             elif (kind in {self.NOUN, self.WEAK} and i + 1 < len(words) and _joined(gaps[i + 1])
