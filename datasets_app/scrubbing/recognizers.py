@@ -52,7 +52,7 @@ def phone_recognizer() -> PatternRecognizer:
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
         Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
         # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
-        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,7}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
+        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -66,7 +66,7 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])(\d{2,4}(?:[ .\-]\d{2,4}){1,3})(?![\w/]|[.\-:/]\d)")
+    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
