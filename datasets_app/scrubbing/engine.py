@@ -327,7 +327,8 @@ class ScrubEngine:
             unsure = self.analyzer.context_aware_enhancer.enhance_using_context(
                 text, unsure, artifacts, self._recognizers)
             sure += [r for r in unsure if r.score >= threshold]
-            sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
+            low_dates = [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"]
+            sure += self._dates(text, sure, low_dates)
         sure = _with_house_numbers(text, sure)
         if "PERSON" in self._entities:
             sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
@@ -353,8 +354,7 @@ class ScrubEngine:
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
-                                          recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
-                                                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}))
+                                          recognition_metadata=dict(_CAPITAL_RULE)))
         return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
@@ -535,7 +535,10 @@ def _with_house_numbers(text: str, results: list) -> list:
 
 
 _NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
-_HEADER_LINE = re.compile(r"^[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?){1,2})[ \t]*$",
+_CAP_NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?"
+_CAPITAL_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
+                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}
+_HEADER_LINE = re.compile(r"^[ \t]*(" + _CAP_NAME + r"(?:[ \t]+" + _CAP_NAME + r"){1,2})[ \t]*$",
                           re.MULTILINE)
 _ADDRESS = {"LOCATION", "STREET_ADDRESS"}
 _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.?"

@@ -66,7 +66,8 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
+    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?"
+    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
@@ -127,7 +128,8 @@ def luhn_card_recognizer() -> PatternRecognizer:
 
 def checked_iban_recognizer() -> PatternRecognizer:
     """IBANs in any case and spacing ("de89 3704 0044 0532 0130 00"), mod-97 checked."""
-    patterns = [Pattern("iban_any_case", r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
+    patterns = [Pattern("iban_any_case",
+                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
     return _ChecksumRecognizer(supported_entity="IBAN_CODE", name="AccordCheckedIbanRecognizer",
                                patterns=patterns, check=_iban)
 
@@ -215,7 +217,8 @@ class _StreetRecognizer(PatternRecognizer):
 
     def invalidate_result(self, pattern_text: str) -> Optional[bool]:
         first = re.match(r"[^\W\d_]+", pattern_text)
-        if first and len(first.group()) >= 4 and re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
+        if first and len(first.group()) >= 4 and \
+                re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
         return False
 
