@@ -228,7 +228,8 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
     suffixes = "|".join(sorted((re.escape(s) for s in lexicon.street_suffixes), key=len, reverse=True))
     number = r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?,?"
     unit = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|#)\.?\s*#?[\w\-]{1,6})?"
-    city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+    # whole words only: "Crest, DelattreBourg" must not end the match inside the town's name
+    city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?![\w'’\-]))?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
     cap_word = r"[A-Z][\w'’.\-]*"
     patterns = [
         Pattern("us_capitalised", number + r"\s+(?:" + cap_word + r"\s+){1,4}?(?i:" + suffixes + r")\b\.?"
