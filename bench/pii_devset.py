@@ -82,7 +82,8 @@ def build(wheel_path: str, out_dir: Path, per_template: int = 6, seed: int = 202
     fake.seed_instance(seed)
     rng = random.Random(seed)
     with zipfile.ZipFile(wheel_path) as wheel:
-        templates = [t.strip() for t in _read(wheel, "templates.txt").splitlines() if t.strip()]
+        # the template file writes line breaks as the two characters "\n" (its generator expands them)
+        templates = [t.strip().replace("\\n", "\n") for t in _read(wheel, "templates.txt").splitlines() if t.strip()]
         people = list(csv.DictReader(io.StringIO(_read(wheel, "FakeNameGenerator.com_3000.csv"))))
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {}

@@ -327,7 +327,8 @@ class ScrubEngine:
             unsure = self.analyzer.context_aware_enhancer.enhance_using_context(
                 text, unsure, artifacts, self._recognizers)
             sure += [r for r in unsure if r.score >= threshold]
-            sure += self._dates(text, sure, [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"])
+            low_dates = [r for r in unsure if r.score < threshold and r.entity_type == "DATE_OF_BIRTH"]
+            sure += self._dates(text, sure, low_dates)
         sure = _with_house_numbers(text, sure)
         if "PERSON" in self._entities:
             sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
@@ -353,8 +354,7 @@ class ScrubEngine:
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
-                                          recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
-                                                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}))
+                                          recognition_metadata=dict(_CAPITAL_RULE)))
         return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
@@ -535,7 +535,10 @@ def _with_house_numbers(text: str, results: list) -> list:
 
 
 _NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
-_HEADER_LINE = re.compile(r"^[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?){1,2})[ \t]*$",
+_CAP_NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?"
+_CAPITAL_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
+                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}
+_HEADER_LINE = re.compile(r"^[ \t]*(" + _CAP_NAME + r"(?:[ \t]+" + _CAP_NAME + r"){1,2})[ \t]*$",
                           re.MULTILINE)
 _ADDRESS = {"LOCATION", "STREET_ADDRESS"}
 _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.?"
@@ -544,6 +547,7 @@ _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b"
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+_TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
@@ -556,6 +560,10 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
     beside a city was left in the text."""
     out: list[Finding] = []
     for f in findings:
+        if f.entity_type == "STREET_ADDRESS":
+            town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
+            if town:
+                f = Finding(f.entity_type, f.start, town.end(), f.score)
         if f.entity_type in _ADDRESS:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):

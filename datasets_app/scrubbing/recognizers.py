@@ -52,7 +52,7 @@ def phone_recognizer() -> PatternRecognizer:
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
         Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
         # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
-        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,7}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
+        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -66,7 +66,8 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?(?<![\w.\-/:+])(\d{2,4}(?:[ .\-]\d{2,4}){1,3})(?![\w/]|[.\-:/]\d)")
+    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?"
+    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
@@ -127,7 +128,8 @@ def luhn_card_recognizer() -> PatternRecognizer:
 
 def checked_iban_recognizer() -> PatternRecognizer:
     """IBANs in any case and spacing ("de89 3704 0044 0532 0130 00"), mod-97 checked."""
-    patterns = [Pattern("iban_any_case", r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
+    patterns = [Pattern("iban_any_case",
+                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
     return _ChecksumRecognizer(supported_entity="IBAN_CODE", name="AccordCheckedIbanRecognizer",
                                patterns=patterns, check=_iban)
 
@@ -215,7 +217,8 @@ class _StreetRecognizer(PatternRecognizer):
 
     def invalidate_result(self, pattern_text: str) -> Optional[bool]:
         first = re.match(r"[^\W\d_]+", pattern_text)
-        if first and len(first.group()) >= 4 and re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
+        if first and len(first.group()) >= 4 and \
+                re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
         return False
 
@@ -225,7 +228,8 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
     suffixes = "|".join(sorted((re.escape(s) for s in lexicon.street_suffixes), key=len, reverse=True))
     number = r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?,?"
     unit = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|#)\.?\s*#?[\w\-]{1,6})?"
-    city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2})?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+    # whole words only: "Crest, DelattreBourg" must not end the match inside the town's name
+    city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?![\w'’\-]))?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
     cap_word = r"[A-Z][\w'’.\-]*"
     patterns = [
         Pattern("us_capitalised", number + r"\s+(?:" + cap_word + r"\s+){1,4}?(?i:" + suffixes + r")\b\.?"
@@ -365,6 +369,8 @@ class NameListRecognizer(LocalRecognizer):
                 scores[i] = 0.7
             elif self._triggered(words, gaps, i) and not self.lexicon.is_stop(word) and (
                     kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
+                    or (kind == self.WEAK and word.lower() in self.lexicon.first_names
+                        and words[i - 1][2].lower() not in {"love", "best", "from", "with", "for", "to", "by"})
                     or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
             elif (kind in {self.NOUN, self.WEAK} and i + 1 < len(words) and _joined(gaps[i + 1])

@@ -118,6 +118,7 @@ def test_unknown_entity_kinds_are_refused():
 @pytest.mark.parametrize("text, parts", [
     ("Ship to 6750 Gottlieb Ranch, Apt. 864, Lake Mary please", ["6750", "Gottlieb", "864"]),
     ("send it to hauptstraße 12, 10115 berlin please", ["hauptstraße", "10115", "berlin"]),
+    ("Ship it to 5370 Taylor Crest, DelattreBourg please", ["5370", "Taylor Crest", "DelattreBourg"]),
     ("Maj Nyström\n\nYsitie 71\n Suite 596\n TAMPERE\n\n Finland 33340", ["Ysitie 71", "596", "TAMPERE", "33340"]),
 ])
 def test_address_parts_stay_inside_the_tag(config, text, parts):
