@@ -44,8 +44,14 @@ def seed_agreements(log: Callable[[str], None]) -> None:
         log(f"agreement “{IN_FORCE_TITLE}” exists (#{existing[IN_FORCE_TITLE].pk})")
     else:
         with transaction.atomic():
+            # The annotated NER tickets (same steward) join the request when approved, so every
+            # training task can be tried from the browser on demo data.
+            from datasets_app.demo import NER_TITLE
+
+            ner = (DatasetVersion.objects.filter(dataset__title=NER_TITLE, status=DatasetVersion.Status.APPROVED)
+                   .order_by("-number").first())
             agreement = services.access_request_create(
-                dataset_versions=[version], project_title=IN_FORCE_TITLE,
+                dataset_versions=[version, *([ner] if ner else [])], project_title=IN_FORCE_TITLE,
                 purpose="Fine-tune a small encoder to route incoming support tickets to the right team, "
                         "and publish the model for other support desks.",
                 intended_uses=["model_training", "publish_model"],

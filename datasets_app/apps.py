@@ -9,7 +9,7 @@ class DatasetsConfig(AppConfig):
         from accounts.registry import register_demo_step, register_nav, register_panel
         from accounts.roles import Role
         from datasets_app import selectors
-        from datasets_app.demo import seed_support_tickets
+        from datasets_app.demo import seed_ner_tickets, seed_support_tickets
 
         from datasets_app import notifications
 
@@ -20,3 +20,5 @@ class DatasetsConfig(AppConfig):
                        context=selectors.contributor_dashboard, order=20)
         register_demo_step("Datasets: synthetic support tickets, uploaded and scrubbed", seed_support_tickets,
                            order=20)
+        register_demo_step("Datasets: annotated tickets for NER (products, error codes)", seed_ner_tickets,
+                           order=21)

@@ -107,24 +107,23 @@ def generate_demo_tickets(n: int, *, seed: int) -> list[dict]:
 
 # --- token classification (NER) demo ------------------------------------------------------------
 NER_FIELDS = ("ticket_id", "text", "entities")
-PRODUCTS = ["Helix Router X2", "Helix Cloud Backup", "SyncDrive", "PayPortal", "Helix Mesh Pro", "NoteBox",
-            "Helix Phone S5", "StreamBox 4K", "CamGuard", "Helix Watch", "DataVault", "MailPilot"]
+PRODUCTS = ["Router X2", "Cloud Backup", "SyncDrive", "PayPortal", "Mesh Pro", "NoteBox", "StreamBox 4K",
+            "CamGuard", "DataVault", "MailPilot", "SmartHub 3", "PrintDesk"]
 NER_TEMPLATES = [
     "My {P} shows error {E} every time I start it.",
     "After the update {P} fails with code {E}.",
     "{E} keeps appearing on the {P} screen.",
     "We bought {P} last month and now get {E} when syncing.",
-    "Is there a fix for {E} on {P}?",
     "The {P} app crashed twice today with {E}.",
     "Since Monday {P} refuses to connect and logs {E}.",
-    "Our team sees {E} in {P} and {P2} at the same time.",
+    "Is there a fix for {E}? My {P} is stuck.",
 ]
 
 
 def _error_code(rng: random.Random) -> str:
     return rng.choice([
         lambda: f"E{rng.randint(100, 999)}", lambda: f"ERR-{rng.randint(1000, 9999)}",
-        lambda: f"0x{rng.randint(0, 0xFFFF):04X}", lambda: f"HX-{rng.randint(10, 99)}{rng.choice('ABCDEF')}",
+        lambda: f"HX-{rng.randint(10, 99)}{rng.choice('ABCDEF')}",
     ])()
 
 
@@ -132,8 +131,8 @@ def _ner_text(rng: random.Random, v: _Values) -> tuple[str, list[dict]]:
     template = rng.choice(NER_TEMPLATES)
     b = _Builder()
     entities: list[dict] = []
-    if rng.random() < 0.5:
-        b.text("Hi, I am ").pii("PERSON", v.full_name()).text(". ")
+    # PII comes after every entity: the scrubber's replacements then never move an annotated span
+    # (span re-mapping through the scrubber is not built yet; the demo checks this holds).
     products = rng.sample(PRODUCTS, 2)
     pieces = template.replace("{P2}", "\0P2\0").replace("{P}", "\0P\0").replace("{E}", "\0E\0").split("\0")
     for piece in pieces:
@@ -146,6 +145,8 @@ def _ner_text(rng: random.Random, v: _Values) -> tuple[str, list[dict]]:
         b.text(value)
     if rng.random() < 0.6:
         b.text(" Please call me on ").pii("PHONE_NUMBER", v.phone()).text(".")
+    if rng.random() < 0.5:
+        b.text(" Thanks, ").pii("PERSON", v.full_name())
     return b.build()[0], entities
 
 

@@ -29,7 +29,8 @@ class IsAdmin(BasePermission):
 class BaseModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = BaseModel
-        fields = ["id", "name", "source", "package_name", "local_path", "license", "supported_tasks", "is_active"]
+        fields = ["id", "name", "source", "package_name", "local_path", "license", "supported_tasks", "is_active",
+                  "license_allows_derivatives"]
 
 
 class RunInputSerializer(serializers.ModelSerializer):
@@ -57,6 +58,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "cancel_reason", "step", "total_steps", "epoch", "loss", "samples_per_sec", "progress_percent",
             "metrics_history", "final_metrics", "device", "attempts", "heartbeat_at", "created_at", "started_at",
             "finished_at", "model_revoked_at", "model_revoked_reason", "downloads",
+            "lora", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "adapter", "test_metrics",
+            "evaluation",
         ]
 
     def get_downloads(self, run: TrainingRun) -> dict[str, str]:
@@ -80,6 +83,12 @@ class LaunchSerializer(serializers.Serializer):
     batch_size = serializers.IntegerField(default=16)
     max_length = serializers.IntegerField(default=128)
     seed = serializers.IntegerField(default=42)
+    lora = serializers.BooleanField(default=False)
+    lora_r = serializers.IntegerField(default=8)
+    lora_alpha = serializers.IntegerField(default=16)
+    lora_dropout = serializers.FloatField(default=0.1)
+    lora_target_modules = serializers.ListField(child=serializers.CharField(max_length=100), required=False,
+                                                allow_empty=True, default=list)
 
 
 class DeniedSerializer(serializers.Serializer):

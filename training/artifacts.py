@@ -112,7 +112,11 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
             "license": base.license,
             "source": base.source,
             **({"package": base.package_name} if base.package_name else {"path": base.local_path}),
+            "license_allows_derivatives": base.license_allows_derivatives,
+            # An adapter is useless without its base: name the exact weights it was trained on.
+            **({"sha256": result.adapter["base_model_sha256"]} if result.adapter else {}),
         },
+        "adapter": result.adapter or None,
         "datasets": datasets,
         "scrubber": {str(version.pk): version.scrubber_config for version in versions},
         "code_version": code_version(),
@@ -178,6 +182,7 @@ def write_artifacts(run: TrainingRun, result: core.TrainResult, config: core.Tra
         evaluation=result.evaluation,
         pipeline_tag=core.get_task(config.task).pipeline_tag,
         contributors=_contributors(manifest),
+        adapter=result.adapter or None,
         governance=(
             f"Trained by Accord run #{run.pk} ({run.get_purpose_display().lower()} purpose) after the training "
             "gate confirmed every input was approved, scrubbed and covered by an agreement in force. "

@@ -25,11 +25,29 @@ class LaunchForm(forms.Form):
     batch_size = forms.IntegerField(min_value=1, max_value=4096, initial=16)
     max_length = forms.IntegerField(min_value=8, max_value=8192, initial=128)
     seed = forms.IntegerField(initial=42)
+    lora = forms.BooleanField(required=False, label="LoRA adapter (PEFT)",
+                              help_text="Freeze the base model and train low-rank adapters; the artifact is the adapter")
+    lora_r = forms.IntegerField(min_value=1, max_value=256, initial=8, required=False, label="LoRA rank")
+    lora_alpha = forms.IntegerField(min_value=1, max_value=1024, initial=16, required=False, label="LoRA alpha")
+    lora_dropout = forms.FloatField(min_value=0.0, max_value=0.9, initial=0.1, required=False, label="LoRA dropout")
+    lora_target_modules = forms.CharField(required=False, label="LoRA target modules",
+                                          help_text="Comma-separated; empty = the architecture's default "
+                                                    "(BERT: query, value; GPT-2: c_attn; Llama: q_proj, v_proj)")
 
     def __init__(self, *args, eligible_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["base_model"].queryset = active_base_models()
         self.fields["dataset_versions"].queryset = DatasetVersion.objects.filter(pk__in=list(eligible_ids)).select_related("dataset")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("lora_r", "lora_alpha", "lora_dropout"):  # left empty: the suggested value
+            if data.get(name) is None:
+                data[name] = self.fields[name].initial
+        return data
+
+    def clean_lora_target_modules(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["lora_target_modules"].split(",") if name.strip()]
 
     def clean_text_fields(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["text_fields"].split(",") if name.strip()]

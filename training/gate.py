@@ -18,7 +18,7 @@ from agreements import policy
 from agreements.models import IntendedUse
 from agreements.selectors import agreement_problems, coverages_for
 from datasets_app.models import DatasetVersion
-from training.models import BaseModel, Purpose, TrainingRunInput
+from training.models import LABEL_FREE_TASKS, BaseModel, Purpose, TrainingRunInput
 
 
 def license_forbids_commercial_use(spdx: str) -> bool:
@@ -54,6 +54,7 @@ def check_training_gate(
     at: dt.datetime | None = None,
     text_fields: Sequence[str] | None = None,
     label_field: str | None = None,
+    task: str | None = None,
 ) -> GateResult:
     """Every reason this combination may not be trained on, at `at` (default: now).
 
@@ -75,7 +76,8 @@ def check_training_gate(
         label = describe_version(version)
         problems, covering = check_version(version, purpose=purpose, at=at)
         if text_fields is not None or label_field is not None:
-            problems += field_reasons(version, text_fields=text_fields or [], label_field=label_field or "")
+            problems += field_reasons(version, text_fields=text_fields or [], label_field=label_field or "",
+                                      task=task)
         reasons += [f"{label}: {problem}" for problem in problems]
         coverage[version.pk] = [agreement.pk for agreement in covering]
         agreements[version.pk] = covering
@@ -118,6 +120,9 @@ def _base_model_reasons(base_model: BaseModel | None, purpose: str) -> list[str]
         reasons.append(f"Base model {base_model.name} is not active in the registry.")
     if purpose == Purpose.COMMERCIAL and license_forbids_commercial_use(base_model.license):
         reasons.append(f"Base model {base_model.name} is licensed {base_model.license}, which forbids commercial use.")
+    if not base_model.license_allows_derivatives:
+        reasons.append(f"Base model {base_model.name} is licensed {base_model.license}, which forbids derivatives "
+                       "(fine-tuned weights and adapters are derivatives).")
     return reasons
 
 
@@ -133,10 +138,16 @@ def _version_reasons(version: DatasetVersion, purpose: str) -> list[str]:
     return reasons
 
 
-def field_reasons(version: DatasetVersion, *, text_fields: Sequence[str], label_field: str) -> list[str]:
+def field_reasons(
+    version: DatasetVersion, *, text_fields: Sequence[str], label_field: str, task: str | None = None
+) -> list[str]:
     """G1: a run reads only the columns the steward released for this version, frozen at approval:
     its text fields among the scrub columns, its label field exactly the approved label column
-    (so the labels a model learns, and that its config, card and attribution name, come from it)."""
+    (so the labels a model learns, and that its config, card and attribution name, come from it).
+
+    Every task is held to the same released columns: a token-classification run's span or BIO
+    column is the version's approved label column (role label: verbatim, residual-checked); a
+    causal-LM run reads text columns only and must name no label column at all."""
     released = list(version.text_fields or [])
     approved_label = version.label_field or ""
     roles = version.column_roles or {}
@@ -152,6 +163,10 @@ def field_reasons(version: DatasetVersion, *, text_fields: Sequence[str], label_
     if unreleased:
         reasons.append(f"text field(s) {', '.join(unreleased)} are not among the scrub columns its steward released "
                        f"({', '.join(released) or 'none'}).")
+    if task in LABEL_FREE_TASKS:
+        if label_field:
+            reasons.append(f"a {task} run reads no label column, yet it names {label_field}.")
+        return reasons
     if not approved_label:
         reasons.append("its steward approved no label column, so it cannot be trained on for classification.")
     elif label_field != approved_label:

@@ -31,6 +31,8 @@ class BaseModel(models.Model):
     supported_tasks = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True, help_text="Only active base models may be trained")
+    # Fine-tuned weights and adapters are derivatives: recorded from the licence table at registration.
+    license_allows_derivatives = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,9 +57,17 @@ class TrainingTask(models.TextChoices):
     # Values are Accord's; CORE_TASK_NAMES maps them to training.core task names. A causal-LM task
     # is one more choice here plus its Task class in training/core/tasks.py.
     TEXT_CLASSIFICATION = "text_classification", "Text classification"
+    TOKEN_CLASSIFICATION = "token_classification", "Token classification (NER)"
+    CAUSAL_LM = "causal_lm", "Causal language modelling"
 
 
-CORE_TASK_NAMES = {TrainingTask.TEXT_CLASSIFICATION: "text-classification"}
+CORE_TASK_NAMES = {
+    TrainingTask.TEXT_CLASSIFICATION: "text-classification",
+    TrainingTask.TOKEN_CLASSIFICATION: "token-classification",
+    TrainingTask.CAUSAL_LM: "causal-lm",
+}
+# Tasks that read no label column (G1: such a run reads the released text columns only).
+LABEL_FREE_TASKS = (TrainingTask.CAUSAL_LM,)
 
 
 class Purpose(models.TextChoices):
@@ -96,6 +106,12 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
     batch_size = models.PositiveIntegerField(default=16)
     max_length = models.PositiveIntegerField(default=128)
     seed = models.IntegerField(default=42)
+    # LoRA (PEFT): train low-rank adapters on a frozen base; the artifact is the adapter.
+    lora = models.BooleanField(default=False)
+    lora_r = models.PositiveIntegerField(default=8)
+    lora_alpha = models.PositiveIntegerField(default=16)
+    lora_dropout = models.FloatField(default=0.1)
+    lora_target_modules = models.JSONField(default=list, blank=True)  # [] = the architecture's default
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.RESEARCH)
     launched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_runs")
 
@@ -120,6 +136,7 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
     test_metrics = models.JSONField(default=dict, blank=True)
     # Per label / per entity precision, recall, F1 and support, and the confusion matrix.
     evaluation = models.JSONField(default=dict, blank=True)
+    adapter = models.JSONField(default=dict, blank=True)  # LoRA settings + the base model's sha256
     device = models.CharField(max_length=40, blank=True)
 
     celery_task_id = models.CharField(max_length=255, blank=True)

@@ -72,6 +72,8 @@ def run_launch(request):
                 purpose=data["purpose"], task=data["task"], text_fields=data["text_fields"] or None,
                 label_field=data["label_field"] or None, epochs=data["epochs"], learning_rate=data["learning_rate"],
                 batch_size=data["batch_size"], max_length=data["max_length"], seed=data["seed"],
+                lora=data["lora"], lora_r=data["lora_r"], lora_alpha=data["lora_alpha"],
+                lora_dropout=data["lora_dropout"], lora_target_modules=data["lora_target_modules"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -56,6 +56,8 @@ _PHONE = re.compile(r"^\+?[\d ().\-]{7,}$")
 _URL = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[\s_\-./:]+")
+_ENTITY_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+MAX_TOKEN_LABEL_TYPES = 50
 
 
 def name_tokens(name: str) -> set[str]:
@@ -137,7 +139,7 @@ class ColumnProfiler:
         if col is None:
             col = self._cols[name] = {"non_empty": 0, "hashes": set(), "capped": False, "sampled": 0,
                                       "pii": 0, "kinds": {}, "dates": 0, "numbers": 0, "spaces": 0,
-                                      "length": 0}
+                                      "length": 0, "token_labels": 0, "token_label_types": set()}
         return col
 
     def add(self, row: Mapping[str, object]) -> None:
@@ -173,6 +175,11 @@ class ColumnProfiler:
             kinds.add("EMAIL_ADDRESS")
         if not kinds and _PHONE.match(stripped) and sum(c.isdigit() for c in stripped) >= 9:
             kinds.add("PHONE_NUMBER")
+        types = token_label_types(stripped)
+        if types is not None:
+            col["token_labels"] += 1
+            if len(col["token_label_types"]) <= MAX_TOKEN_LABEL_TYPES:
+                col["token_label_types"].update(hash(t) for t in types)
         if kinds:
             col["pii"] += 1
             for kind in kinds:
@@ -194,6 +201,9 @@ class ColumnProfiler:
                 "numbers": round(col["numbers"] / sampled, 3),
                 "pii_like": round(col["pii"] / sampled, 3),
                 "pii_kinds": sorted(col["kinds"], key=lambda k: -col["kinds"][k]),
+                # Token-classification annotations (spans or BIO tags): counts only, never a value.
+                "token_labels": round(col["token_labels"] / sampled, 3),
+                "token_label_types": len(col["token_label_types"]),
             }
             profile["label_refused"] = label_refusal(name, profile) or ""
             profile["keep_refused"] = keep_refusal(name, profile) or ""
@@ -227,9 +237,48 @@ def label_refusal(name: str, profile: Mapping) -> str | None:
     if profile.get("pii_like", 0) >= 0.05:
         kinds = ", ".join(profile.get("pii_kinds", [])[:3]) or "personal data"
         return f"its values look like personal data ({kinds}); a label must be a category"
-    if _nearly_unique(profile):
+    if _nearly_unique(profile) and not is_token_label_column(profile):
         return "nearly every row has its own value: that is an identifier, not a label"
     return None
+
+
+def is_token_label_column(profile: Mapping) -> bool:
+    """Span annotations or BIO tags in (nearly) every sampled row, over a small set of entity types.
+
+    Such a column is unique per row because offsets are, not because it names anyone: it may be
+    the label (still residual-checked verbatim like any label, and refused when PII-like)."""
+    return profile.get("token_labels", 0) >= 0.95 and 0 < profile.get("token_label_types", 0) <= MAX_TOKEN_LABEL_TYPES
+
+
+def token_label_types(text: str) -> set[str] | None:
+    """The entity types of a token-label cell, or None when it is not one.
+
+    Accepted: a JSON list of {"start", "end", "label"} objects (those keys only, integer offsets,
+    so no surface text rides along) or a JSON list of BIO tags (O, B-TYPE, I-TYPE)."""
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    types: set[str] = set()
+    for item in value:
+        if isinstance(item, dict):
+            if set(item) != {"start", "end", "label"} or not all(isinstance(item[k], int) for k in ("start", "end")):
+                return None
+            kind = item["label"]
+        elif isinstance(item, str) and (item == "O" or item[:2] in ("B-", "I-")):
+            if item == "O":
+                continue
+            kind = item[2:]
+        else:
+            return None
+        if not isinstance(kind, str) or not _ENTITY_TYPE.match(kind):
+            return None
+        types.add(kind)
+    return types
 
 
 def keep_refusal(name: str, profile: Mapping) -> str | None:

@@ -266,3 +266,24 @@ def test_a_record_id_may_be_kept_with_a_reason_but_a_person_id_may_not(dataset, 
         "body": "scrub", "label": "label", "ticket_id": {"role": "keep", "reason": reason}})
     assert version.column_roles["ticket_id"] == {"role": "keep", "reason": reason}
     assert version.column_roles["customer_id"]["role"] == "drop"
+
+
+def test_a_token_label_column_may_be_the_label_but_not_one_carrying_text_or_names():
+    """Span annotations are unique per row because offsets are; they may take the label role (G2),
+    but only as {start, end, label} over a few entity types: a span that carries its surface text,
+    or 'entity types' that are really people's names, stays refused like any identifier."""
+    import json
+
+    from datasets_app.scrubbing.columns import label_refusal, profile_rows
+
+    def profile(values):
+        return profile_rows([{"entities": v} for v in values], ["entities"], "jsonl")["entities"]
+
+    spans = [json.dumps([{"start": i, "end": i + 4, "label": "PRODUCT"}]) for i in range(60)]
+    assert label_refusal("entities", profile(spans)) is None
+    bio = [json.dumps(["O"] * (i % 7) + ["B-ERROR_CODE", "I-ERROR_CODE"]) for i in range(60)]
+    assert label_refusal("tags", profile(bio)) is None
+    with_text = [json.dumps([{"start": 0, "end": 4, "label": "PERSON", "text": f"Jo{i}"}]) for i in range(60)]
+    assert "identifier" in label_refusal("entities", profile(with_text))
+    names_as_types = [json.dumps([{"start": 0, "end": 4, "label": f"Person{i}"}]) for i in range(60)]
+    assert "identifier" in label_refusal("entities", profile(names_as_types))

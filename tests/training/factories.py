@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import random
 import uuid
 
@@ -42,10 +43,24 @@ def scrubbed_csv_bytes(rows: int = 40, seed: int = 0, extra_columns: tuple[str, 
     return out.getvalue().encode("utf-8")
 
 
+def ner_csv_bytes(rows: int = 60, seed: int = 0) -> bytes:
+    """Scrubbed NER rows: text and its span annotations (JSON in the label column `entities`)."""
+    from training.core.synthetic import ner_record
+
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "entities"])
+    for index in range(rows):
+        record = ner_record(rng, index)
+        writer.writerow([record["text"], json.dumps(record["entities"])])
+    return out.getvalue().encode("utf-8")
+
+
 def make_training_version(
     *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, extra_columns: tuple[str, ...] = (),
-    text_fields: tuple[str, ...] = ("text",), label_field: str = "label", column_roles: dict | None = None,
-    **dataset_kwargs
+    text_fields: tuple[str, ...] = ("text",), label_field: str = "label", ner: bool = False,
+    column_roles: dict | None = None, **dataset_kwargs
 ) -> DatasetVersion:
     """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded.
 
@@ -53,7 +68,8 @@ def make_training_version(
     released `text_fields` as scrub columns and `label_field` as the label (govdata's contract);
     `column_roles` overrides the roles stored with it (a version approved before roles existed)."""
     dataset = dataset or DatasetFactory(**dataset_kwargs)
-    data = scrubbed_csv_bytes(rows, seed, tuple(extra_columns))
+    data = ner_csv_bytes(rows, seed) if ner else scrubbed_csv_bytes(rows, seed, tuple(extra_columns))
+    base_columns = ("text", "entities") if ner else ("text", "label")
     name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
     approved = status == "approved"
     return DatasetVersion.objects.create(
@@ -66,11 +82,11 @@ def make_training_version(
         scrubbed_sha256=hashlib.sha256(data).hexdigest(),
         scrubbed_size=len(data),
         format="csv",
-        columns=["text", "label", *extra_columns],
+        columns=[*base_columns, *extra_columns],
         text_fields=list(text_fields),
         label_field=label_field,
         column_roles=column_roles if column_roles is not None else {
-            **{name: {"role": "drop", "reason": ""} for name in ("text", "label", *extra_columns)},
+            **{name: {"role": "drop", "reason": ""} for name in (*base_columns, *extra_columns)},
             **{name: {"role": "scrub", "reason": ""} for name in text_fields},
             **({label_field: {"role": "label", "reason": ""}} if label_field else {}),
         },

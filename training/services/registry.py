@@ -12,6 +12,13 @@ from training.models import BaseModel, TrainingTask
 from training.services.runs import require_admin
 
 
+def licence_allows_derivatives(spdx: str) -> bool:
+    """Whether a base model's licence lets us publish derivatives (fine-tuned weights, adapters)."""
+    from datasets_app.licenses import LicenceClass, classify
+
+    return LicenceClass.NO_DERIVATIVES not in classify(spdx.strip()).classes and "-ND" not in spdx.upper()
+
+
 @transaction.atomic
 def base_model_register(
     *,
@@ -54,6 +61,7 @@ def base_model_register(
         "supported_tasks": list(supported_tasks),
         "description": description,
         "is_active": is_active,
+        "license_allows_derivatives": licence_allows_derivatives(license),
     }
     existing = BaseModel.objects.select_for_update().filter(name=name).first()
     if existing is not None:

@@ -43,7 +43,7 @@ def _gate(run: TrainingRun, versions: list | None = None) -> GateResult:
     """THE gate for this run as stored now: its versions, purpose and the columns it asks for."""
     return check_training_gate(dataset_versions=versions if versions is not None else _input_versions(run),
                                base_model=run.base_model, purpose=run.purpose,
-                               text_fields=run.text_fields, label_field=run.label_field)
+                               text_fields=run.text_fields, label_field=run.label_field, task=run.task)
 
 
 def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
@@ -107,6 +107,11 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
             batch_size=run.batch_size,
             max_length=run.max_length,
             seed=run.seed,
+            lora=run.lora,
+            lora_r=run.lora_r,
+            lora_alpha=run.lora_alpha,
+            lora_dropout=run.lora_dropout,
+            lora_target_modules=tuple(run.lora_target_modules or ()),
         )
         result = core.train(
             config,
@@ -220,18 +225,19 @@ def _finish(run_id: int, result: core.TrainResult, config: core.TrainConfig, out
             with open(path, "rb") as handle:
                 getattr(run, field_name).save(path.name, File(handle), save=False)
         run.succeed()
-        run.final_metrics = result.final_metrics
-        run.test_metrics = result.test_metrics
-        run.evaluation = result.evaluation
+        run.final_metrics = _json_safe(result.final_metrics)
+        run.test_metrics = _json_safe(result.test_metrics)
+        run.evaluation = _json_safe(result.evaluation)
+        run.adapter = result.adapter
         run.device = f"{result.device} ({result.precision})"
         run.samples_per_sec = result.samples_per_sec
         run.step = run.total_steps = result.global_steps
         run.epoch = len(result.history)
-        run.metrics_history = [entry.__dict__ for entry in result.history]
+        run.metrics_history = [_json_safe(entry.__dict__) for entry in result.history]
         run.finished_at = run.heartbeat_at = timezone.now()
         run.save()
         record_event(actor=None, action="training_run.succeeded", target=run, before=before, after=state_of(run),
-                     metadata={"metrics": result.final_metrics, "archive": run.model_archive.name})
+                     metadata={"metrics": run.final_metrics, "archive": run.model_archive.name})
     shutil.rmtree(output_dir.parent / "checkpoints", ignore_errors=True)  # the model is published
     return "succeeded"
 
@@ -305,6 +311,17 @@ class _RunHooks:
             reason = _ended_authorisation_reason(run, gate, before_epoch=len(self.metrics_history) + 1)
             cancel_for_authorisation(self.run_id, reason)
             raise core.RunStopped(reason)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN / infinity (a metric a task does not have) become null: JSON columns refuse them."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float):
+        return _finite(value)
+    return value
 
 
 def _finite(value: Any) -> float | None:
