@@ -132,7 +132,7 @@ def seed_ner_tickets(log: Callable[[str], None]) -> None:
             use_terms=["GRU"],
             actor=steward,
         )
-    records = _spans_that_survive_scrubbing(generate_ner_tickets(NER_ROWS + NER_ROWS // 4, seed=2027))[:NER_ROWS]
+    records = _spans_that_survive_scrubbing(generate_ner_tickets(NER_ROWS * 2, seed=2027))[:NER_ROWS]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "support_ner.jsonl"
         write_jsonl(records, path)
