@@ -20,6 +20,11 @@ class DefaultPagination(LimitOffsetPagination):
     no joins for the skipped rows), then those rows with their relations."""
 
     max_limit = settings.ACCORD_MAX_PAGE_SIZE
+    # Past any real table, and inside PostgreSQL's bigint: a 26-digit offset is an empty page, not a 500.
+    max_offset = 10**15
+
+    def get_offset(self, request) -> int:
+        return min(super().get_offset(request), self.max_offset)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
