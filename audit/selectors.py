@@ -2,10 +2,25 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.db.models import Max, QuerySet
 
 from audit.models import AuditEvent
 from config.filters import BoundedIsoDateTimeFilter
+
+
+# The apps whose objects the ledger records (role changes name auth's groups).
+_LEDGER_APPS = ("accounts", "auth", "audit", "reliability", "datasets_app", "agreements", "training")
+
+
+def object_type_names() -> dict[str, str]:
+    """`app.model` as stored in `target_type` -> the name a person reads ("Dataset version")."""
+    return {model._meta.label_lower: str(model._meta.verbose_name).capitalize()
+            for model in apps.get_models() if model._meta.app_label in _LEDGER_APPS}
+
+
+def _object_type_choices() -> list[tuple[str, str]]:
+    return sorted(object_type_names().items(), key=lambda item: item[1])
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -13,7 +28,8 @@ class AuditEventFilter(django_filters.FilterSet):
     # a substring or case-folded match would read all of a million events for one page.
     action = django_filters.CharFilter(lookup_expr="startswith", label="Action starts with")
     actor = django_filters.CharFilter(field_name="actor_repr", label="Actor (username)")
-    target_type = django_filters.CharFilter(label="Object type")
+    target_type = django_filters.ChoiceFilter(label="Object type", choices=_object_type_choices,
+                                              empty_label="Any object")
     target_id = django_filters.CharFilter(label="Object id")
     since = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="From",

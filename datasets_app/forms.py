@@ -40,13 +40,23 @@ ROLE_CHOICES = [
 ]
 
 
+OPTIONAL_ENTITY_LABELS = {
+    "ORGANIZATION": "Organisations (ORGANIZATION)",
+    "NRP": "Nationalities, religious and political groups (NRP)",
+    "URL": "Web addresses (URL)",
+    "USERNAME": "User names and @handles (USERNAME)",
+    "DATE": "Every date, not only dates of birth (DATE; HIPAA Safe Harbor)",
+}
+
+
 class ColumnRolesForm(forms.Form):
     """One role (and reason) per column of the upload (G2). Fields are named by position, since
     column names can hold any character; `column_roles()` maps them back to names."""
 
     operator = forms.ChoiceField(choices=DatasetVersion.Operator.choices, initial=DatasetVersion.Operator.REPLACE)
     optional_entities = forms.MultipleChoiceField(
-        choices=[(e, e) for e in OPTIONAL_ENTITIES], required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(e, OPTIONAL_ENTITY_LABELS.get(e, e)) for e in OPTIONAL_ENTITIES], required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Also scrub these kinds", help_text="Off by default: they replace many ordinary words.",
     )
 

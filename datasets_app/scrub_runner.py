@@ -30,8 +30,11 @@ SAMPLE_ROWS = 10
 
 
 # Kinds a steward may add to the default set; the scrubbing config names them when it has them.
-OPTIONAL_ENTITIES: tuple[str, ...] = tuple(
-    getattr(scrub_config_module, "OPTIONAL_ENTITIES", ("ORGANIZATION", "NRP", "URL", "USERNAME"))
+# "DATE" is every date, not only dates of birth (HIPAA Safe Harbor treats any date tied to a person
+# as an identifier): the scrubbing core's `scrub_all_dates`, chosen per dataset like the other kinds.
+ALL_DATES = "DATE"
+OPTIONAL_ENTITIES: tuple[str, ...] = (
+    *getattr(scrub_config_module, "OPTIONAL_ENTITIES", ("ORGANIZATION", "NRP", "URL", "USERNAME")), ALL_DATES,
 )
 
 
@@ -42,15 +45,17 @@ def config_for(*, operator: str, pseudonym_secret: str, max_line_bytes: int, wor
     # The key only matters to the pseudonym operator; leaving it out otherwise lets workers reuse one
     # engine across datasets (an engine is keyed by its whole config).
     secret = pseudonym_secret if operator == "pseudonym" else ""
-    extra = [e for e in OPTIONAL_ENTITIES if e in set(optional_entities) and e not in DEFAULT_ENTITIES]
+    chosen = set(optional_entities)
+    extra = [e for e in OPTIONAL_ENTITIES if e in chosen and e not in DEFAULT_ENTITIES and e != ALL_DATES]
     return ScrubConfig(entities=(*DEFAULT_ENTITIES, *extra), operator=operator, pseudonym_secret=secret,
-                       max_line_bytes=max_line_bytes, workers=workers)
+                       max_line_bytes=max_line_bytes, workers=workers, scrub_all_dates=ALL_DATES in chosen)
 
 
-def not_scrubbed(entities: Sequence[str]) -> list[str]:
+def not_scrubbed(config: ScrubConfig) -> list[str]:
     """Kinds the platform knows that this configuration does not look for: the report names them,
     so the steward knows what the scrubber does not promise."""
-    return [e for e in (*DEFAULT_ENTITIES, *OPTIONAL_ENTITIES) if e not in set(entities)]
+    looked_for = {*config.entities, *([ALL_DATES] if config.scrub_all_dates else [])}
+    return [e for e in (*DEFAULT_ENTITIES, *OPTIONAL_ENTITIES) if e not in looked_for]
 
 
 def format_from_name(name: str) -> str | None:

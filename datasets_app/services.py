@@ -515,7 +515,7 @@ def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
     config = scrub_config_for(version)
     report["config"] = config.as_dict()
     report["columns"] = column_table(version, report)
-    report["not_scrubbed"] = scrub_runner.not_scrubbed(config.entities)
+    report["not_scrubbed"] = scrub_runner.not_scrubbed(config)
     stem = Path(version.raw_file.name).name.split(".")[0] or "dataset"
     name = f"{scrubbed_folder(version.dataset_id, version.number)}/a{attempt}-{stem}.{version.format}"
     stored_name = publish_scrubbed(local_path=merged.path, name=name)

@@ -50,6 +50,22 @@ def test_auditor_filters_the_ledger(client, auditor, events, query, seqs):
     assert [e.seq for e in response.context["page"]] == seqs
 
 
+def test_objects_are_named_as_a_person_reads_them_and_filtered_by_kind(client, auditor, events):
+    client.force_login(auditor)
+    page = client.get("/audit/").content.decode()
+    assert '<option value="agreements.agreement">Agreement</option>' in page
+    assert '<option value="datasets_app.datasetversion">Dataset version</option>' in page
+    assert "tests.other" not in page
+    rows = client.get("/audit/", {"target_type": "datasets_app.dataset"})
+    assert [e.seq for e in rows.context["page"]] == [1]
+    assert 'title="datasets_app.dataset">Dataset</span>' in rows.content.decode()
+
+
+def test_the_api_refuses_an_object_type_that_is_not_one(api_client_for, auditor, events):
+    response = api_client_for(auditor).get("/api/audit-events/", {"target_type": "auth.nothing"})
+    assert response.status_code == 400 and "target_type" in json.dumps(response.json())
+
+
 def test_filter_by_time(client, auditor, events):
     client.force_login(auditor)
     since = events[1].created_at.isoformat()

@@ -230,6 +230,23 @@ def test_optional_entities_reach_the_scrubber_and_the_report_names_what_is_not_s
     assert {"ORGANIZATION", "NRP", "USERNAME"} <= set(version.pii_report["not_scrubbed"])
 
 
+@pytest.mark.parametrize("every_date", [True, False])
+def test_a_steward_may_scrub_every_date_not_only_dates_of_birth(every_date, dataset, contributor, upload,
+                                                                 django_capture_on_commit_callbacks):
+    """HIPAA Safe Harbor: any date tied to a person is an identifier; "DATE" turns the option on per dataset."""
+    rows = [{"body": f"The outage began on 12 March 2024 and ticket {n} was closed.", "label": "outage"}
+            for n in range(6)]
+    version = upload(dataset, csv_bytes(rows, ["body", "label"]), "dates.csv", contributor)
+    version = start(version, contributor, {"body": "scrub", "label": "label"}, django_capture_on_commit_callbacks,
+                    optional_entities=["DATE"] if every_date else [])
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    with default_storage.open(version.scrubbed_file.name, "rb") as handle:
+        scrubbed = handle.read().decode()
+    assert ("12 March 2024" in scrubbed) is not every_date
+    assert version.scrubber_config["scrub_all_dates"] is every_date
+    assert ("DATE" in version.pii_report["not_scrubbed"]) is not every_date
+
+
 def test_the_api_takes_column_roles_and_refuses_bad_ones(identity_version, contributor, api_client_for,
                                                          django_capture_on_commit_callbacks):
     version, rows = identity_version

@@ -116,11 +116,24 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
             time.sleep(0.2)
         return proc
 
+    killed: set[int] = set()
+
     def kill_worker(proc: subprocess.Popen) -> None:
         """kill -9 the main process and its pool children at once (a machine lost, not a shutdown)."""
+        killed.add(proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+    def supervise() -> None:
+        """What systemd's Restart=always (or Kubernetes) does: a worker that exited on its own is started
+        again. Celery's redis transport can end a worker with "Unrecoverable error" while it restores
+        unacknowledged messages after a broker restart; recovery relies on the restart."""
+        for proc in list(workers):
+            if proc.pid not in killed and proc.poll() is not None:
+                killed.add(proc.pid)  # handled: its replacement is supervised from now on
+                print(f"supervisor: worker {proc.pid} exited ({proc.returncode}); starting another")
+                start_worker("restarted")
 
     class Env:
         pass
@@ -129,6 +142,7 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
     fault.redis = private_redis
     fault.start_worker = start_worker
     fault.kill_worker = kill_worker
+    fault.supervise = supervise
     fault.point_app_at = lambda: _point_app_at(private_redis.url, {})
     try:
         yield fault
@@ -143,8 +157,9 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         reset_storages()
 
 
-def play_beat_until(predicate, *, timeout: float, interval: float = 1.0):
-    """Run what beat runs (outbox sweep, scrub reconciler, queued-run re-send) until `predicate()`."""
+def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervise=None):
+    """Run what beat runs (outbox sweep, scrub reconciler, queued-run re-send) until `predicate()`;
+    `supervise` (the fault env's) restarts workers that exited on their own, as a process manager does."""
     from django.db import close_old_connections
 
     from datasets_app.reconciler import versions_reconcile
@@ -154,6 +169,8 @@ def play_beat_until(predicate, *, timeout: float, interval: float = 1.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         close_old_connections()
+        if supervise is not None:
+            supervise()
         for step in (sweep, versions_reconcile, training_runs_resend_queued):
             try:
                 step()
