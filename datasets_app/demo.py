@@ -28,31 +28,39 @@ def run_scrub_inline(version: DatasetVersion) -> DatasetVersion:
     return DatasetVersion.objects.get(pk=version_id)
 
 
+def _unapproved_demo_dataset(log: Callable[[str], None], *, title: str, **fields):
+    """The demo steward and their dataset `title` (created with `fields` if missing), or None when there
+    is no demo steward or the dataset already has an approved version (seed_demo is idempotent)."""
+    steward = User.objects.filter(username="contributor").first()
+    if steward is None:
+        log("no demo contributor; skipped")
+        return None
+    dataset = Dataset.objects.filter(organization=steward.organization, title=title).first()
+    if dataset and dataset.versions.filter(status=DatasetVersion.Status.APPROVED).exists():
+        log(f"dataset “{title}” already approved")
+        return None
+    if dataset is None:
+        dataset = services.dataset_create(title=title, use_terms=["GRU"], actor=steward, **fields)
+        log(f"created dataset “{title}”")
+    return steward, dataset
+
+
 def seed_support_tickets(log: Callable[[str], None]) -> None:
     from datasets_app.demo_tickets import FIELDS, generate_demo_tickets
     from datasets_app.scrubbing.synthetic import write_csv
 
-    steward = User.objects.filter(username="contributor").first()
-    if steward is None:
-        log("no demo contributor; skipped")
+    found = _unapproved_demo_dataset(
+        log, title=DEMO_TITLE,
+        description="Synthetic customer-support tickets (subject, body, agent note) with category labels. "
+        "Generated for the demo; the raw text holds realistic names, emails, phone numbers, cards and addresses.",
+        license="CC-BY-4.0",
+        attribution_text="Helix Support Systems GmbH, synthetic support tickets (Accord demo).",
+        citation="Helix Support Systems (2026). Customer support tickets, scrubbed. Accord demo dataset.",
+        tags="support, tickets, english, classification",
+    )
+    if found is None:
         return
-    dataset = Dataset.objects.filter(organization=steward.organization, title=DEMO_TITLE).first()
-    if dataset and dataset.versions.filter(status=DatasetVersion.Status.APPROVED).exists():
-        log(f"dataset “{DEMO_TITLE}” already approved")
-        return
-    if dataset is None:
-        dataset = services.dataset_create(
-            title=DEMO_TITLE,
-            description="Synthetic customer-support tickets (subject, body, agent note) with category labels. "
-            "Generated for the demo; the raw text holds realistic names, emails, phone numbers, cards and addresses.",
-            license="CC-BY-4.0",
-            attribution_text="Helix Support Systems GmbH, synthetic support tickets (Accord demo).",
-            citation="Helix Support Systems (2026). Customer support tickets, scrubbed. Accord demo dataset.",
-            tags="support, tickets, english, classification",
-            use_terms=["GRU"],
-            actor=steward,
-        )
-        log(f"created dataset “{DEMO_TITLE}”")
+    steward, dataset = found
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "support_tickets.csv"
         # The category is written into each ticket's text (the benchmark generator draws it at random,
@@ -112,26 +120,18 @@ def seed_ner_tickets(log: Callable[[str], None]) -> None:
     from datasets_app.demo_tickets import NER_FIELDS, generate_ner_tickets
     from datasets_app.scrubbing.synthetic import write_jsonl
 
-    steward = User.objects.filter(username="contributor").first()
-    if steward is None:
-        log("no demo contributor; skipped")
+    found = _unapproved_demo_dataset(
+        log, title=NER_TITLE,
+        description="Synthetic support tickets with PRODUCT and ERROR_CODE span annotations "
+        "([{start, end, label}] per ticket) for named-entity recognition. The text holds names and phones.",
+        license="CC-BY-4.0",
+        attribution_text="Helix Support Systems GmbH, annotated support tickets (Accord demo).",
+        citation="Helix Support Systems (2026). Annotated support tickets, scrubbed. Accord demo dataset.",
+        tags="support, tickets, english, ner, token-classification",
+    )
+    if found is None:
         return
-    dataset = Dataset.objects.filter(organization=steward.organization, title=NER_TITLE).first()
-    if dataset and dataset.versions.filter(status=DatasetVersion.Status.APPROVED).exists():
-        log(f"dataset “{NER_TITLE}” already approved")
-        return
-    if dataset is None:
-        dataset = services.dataset_create(
-            title=NER_TITLE,
-            description="Synthetic support tickets with PRODUCT and ERROR_CODE span annotations "
-            "([{start, end, label}] per ticket) for named-entity recognition. The text holds names and phones.",
-            license="CC-BY-4.0",
-            attribution_text="Helix Support Systems GmbH, annotated support tickets (Accord demo).",
-            citation="Helix Support Systems (2026). Annotated support tickets, scrubbed. Accord demo dataset.",
-            tags="support, tickets, english, ner, token-classification",
-            use_terms=["GRU"],
-            actor=steward,
-        )
+    steward, dataset = found
     records = _spans_that_survive_scrubbing(generate_ner_tickets(NER_ROWS * 2, seed=2027))[:NER_ROWS]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "support_ner.jsonl"
