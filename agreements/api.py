@@ -126,6 +126,8 @@ def _submit(self, request, agreement, data):
 
 
 def _accept(self, request, agreement, data):
+    """The researcher accepts the exact text (its sha256): before submitting, or, once legal approved
+    with conditions, the amended text that names them (409 for any other text)."""
     return services.agreement_accept_terms(agreement=agreement, terms_sha256=data["terms_sha256"],
                                            ip=client_ip(request), actor=request.user)
 
@@ -139,6 +141,8 @@ def _start_review(self, request, agreement, data):
 
 
 def _approve(self, request, agreement, data):
+    """Legal approves with an expiry date. Conditions become part of the terms: the agreement goes back
+    to the researcher (state conditions_pending, not in force) to accept the amended text."""
     return services.agreement_approve(agreement=agreement, expires_at=data["expires_at"],
                                       conditions=data.get("conditions", ""), actor=request.user)
 
@@ -152,7 +156,8 @@ def _reject(self, request, agreement, data):
 
 
 def _withdraw(self, request, agreement, data):
-    """The researcher who made the request, while it is a draft, submitted or returned."""
+    """The researcher who made the request, while it is a draft, submitted or returned, or to decline
+    the conditions legal approved it with."""
     return services.agreement_withdraw(agreement=agreement, actor=request.user)
 
 
@@ -162,16 +167,16 @@ def _revoke(self, request, agreement, data):
 
 AgreementSubmitApi = _TransitionApi.build("AgreementSubmitApi", EmptySerializer, _submit, "Submit for legal review")
 AgreementAcceptApi = _TransitionApi.build("AgreementAcceptApi", AcceptInputSerializer, _accept,
-                                          "Accept the exact terms text (by its sha256)")
+                                          "Accept the exact terms text, or its amendment (by its sha256)")
 AgreementCountersignApi = _TransitionApi.build("AgreementCountersignApi", EmptySerializer, _countersign,
                                                "Countersign for your organisation's datasets")
 AgreementReviewApi = _TransitionApi.build("AgreementReviewApi", EmptySerializer, _start_review, "Take into review")
 AgreementApproveApi = _TransitionApi.build("AgreementApproveApi", ApproveInputSerializer, _approve,
-                                           "Approve with an expiry date and conditions")
+                                           "Approve with an expiry date and optional conditions")
 AgreementReturnApi = _TransitionApi.build("AgreementReturnApi", CommentInputSerializer, _return,
                                           "Return with comments")
 AgreementRejectApi = _TransitionApi.build("AgreementRejectApi", ReasonInputSerializer, _reject, "Reject with a reason")
 AgreementRevokeApi = _TransitionApi.build("AgreementRevokeApi", ReasonInputSerializer, _revoke,
                                           "Revoke an agreement in force (stops dependent runs)")
 AgreementWithdrawApi = _TransitionApi.build("AgreementWithdrawApi", EmptySerializer, _withdraw,
-                                            "Withdraw your draft or submitted request")
+                                            "Withdraw your request or decline legal's conditions")

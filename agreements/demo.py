@@ -62,6 +62,11 @@ def seed_agreements(log: Callable[[str], None]) -> None:
             services.agreement_start_review(agreement=agreement, actor=legal)
             services.agreement_approve(agreement=agreement, expires_at=timezone.localdate() + dt.timedelta(days=365),
                                        conditions="Publish the model with its attribution manifest.", actor=legal)
+            # Legal's condition amended the text: the researcher accepts the amended terms, then the
+            # steward countersigns that text.
+            agreement.refresh_from_db()
+            services.agreement_accept_terms(agreement=agreement, terms_sha256=agreement.terms_sha256,
+                                            ip="127.0.0.1", actor=researcher)
             services.agreement_countersign(agreement=agreement, ip="127.0.0.1", actor=steward)
         log(f"agreement #{agreement.pk} “{IN_FORCE_TITLE}” is in force for a year")
 

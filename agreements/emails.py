@@ -25,6 +25,9 @@ def recipient_users_for(agreement: Agreement, event: str) -> list:
         "withdrawn": list(_legal()),
         "returned": researcher,
         "approved": researcher + list(_stewards(agreement)),
+        "conditions_added": researcher,
+        # The stewards sign the amended text again; the approving reviewer learns it is accepted.
+        "amended_accepted": list(_stewards(agreement)) + ([agreement.approved_by] if agreement.approved_by else []),
         "rejected": researcher,
         "revoked": researcher + list(_stewards(agreement)),
         "expiring": researcher + list(_legal()),
@@ -42,6 +45,8 @@ SUBJECTS = {
     "withdrawn": "Access request #{id} was withdrawn by the researcher",
     "returned": "Access request #{id} was returned with comments",
     "approved": "Agreement #{id} was approved",
+    "conditions_added": "Agreement #{id}: legal added conditions, please re-accept the terms",
+    "amended_accepted": "Agreement #{id}: the researcher accepted the amended terms; countersign them",
     "rejected": "Access request #{id} was rejected",
     "revoked": "Agreement #{id} was revoked",
     "expiring": "Agreement #{id} expires on {expires}",
@@ -64,6 +69,15 @@ def _body(agreement: Agreement, event: str) -> str:
         if agreement.conditions:
             lines.append(f"Conditions: {agreement.conditions}")
         lines.append("It is in force once every data steward has countersigned.")
+    if event == "conditions_added":
+        lines.append("Legal approved your request on these conditions:")
+        lines += [f"  - {line}" for line in agreement.conditions.splitlines()]
+        lines.append("They are now part of the agreement text. Read the amended terms and accept them; "
+                     "the agreement is not in force until you do (and the data stewards countersign).")
+    if event == "amended_accepted":
+        lines.append(f"Conditions: {agreement.conditions}")
+        lines.append("The researcher accepted the amended terms. Each data steward countersigns the amended "
+                     "text; the agreement is in force once every steward has.")
     if event in ("expiring", "expired") and agreement.expires_at:
         lines.append(f"End: {agreement.expires_at:%Y-%m-%d %H:%M} UTC")
     return "\n".join(lines)

@@ -35,8 +35,10 @@ class AccessRequestForm(forms.Form):
 class ApproveForm(forms.Form):
     expires_at = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}),
                                  error_messages={"required": "Set the date the agreement ends."})
-    conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                 label="Conditions (optional)")
+    conditions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Conditions (optional)",
+        help_text="One a line. Conditions become part of the agreement text: it goes back to the researcher "
+                  "to accept, and is in force only after they do and the data stewards countersign it.")
 
 
 class CommentForm(forms.Form):

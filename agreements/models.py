@@ -71,6 +71,9 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
         IN_REVIEW = "in_review", "In review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
+        # Legal approved with conditions the accepted text did not contain: the amended text goes
+        # back to the researcher, and the agreement is not in force until they accept it (G4).
+        CONDITIONS_PENDING = "conditions_pending", "Approved with conditions, awaiting the researcher's acceptance"
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
         REVOKED = "revoked", "Revoked"
@@ -80,8 +83,11 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     PENDING_REVIEW = (State.SUBMITTED, State.IN_REVIEW)
     # States the researcher may edit the request in.
     EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
-    # States the researcher may withdraw the request from: before legal has taken it into review.
-    WITHDRAWABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED)
+    # States the researcher may withdraw the request from: before legal has taken it into review,
+    # or when they decline the conditions legal added.
+    WITHDRAWABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.CONDITIONS_PENDING)
+    # States a steward may countersign in (on the text the researcher accepted).
+    COUNTERSIGNABLE = (State.SUBMITTED, State.IN_REVIEW, State.APPROVED)
 
     access_request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="agreement")
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
@@ -182,6 +188,14 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     def approve(self) -> None:
         pass
 
+    @transition(field=state, source=[State.SUBMITTED, State.IN_REVIEW], target=State.CONDITIONS_PENDING)
+    def approve_with_conditions(self) -> None:
+        """Legal approves, adding conditions the accepted text lacks: back to the researcher."""
+
+    @transition(field=state, source=State.CONDITIONS_PENDING, target=State.APPROVED)
+    def accept_conditions(self) -> None:
+        """The researcher accepts the amended text (with legal's conditions)."""
+
     @transition(field=state, source=[State.SUBMITTED, State.IN_REVIEW], target=State.CHANGES_REQUESTED)
     def return_for_changes(self) -> None:
         pass
@@ -194,11 +208,11 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     def withdraw(self) -> None:
         """The researcher takes back a request nobody has started to review (issue 13)."""
 
-    @transition(field=state, source=State.APPROVED, target=State.EXPIRED)
+    @transition(field=state, source=[State.APPROVED, State.CONDITIONS_PENDING], target=State.EXPIRED)
     def expire(self) -> None:
         pass
 
-    @transition(field=state, source=State.APPROVED, target=State.REVOKED)
+    @transition(field=state, source=[State.APPROVED, State.CONDITIONS_PENDING], target=State.REVOKED)
     def revoke(self) -> None:
         pass
 

@@ -9,12 +9,18 @@ from django.utils import timezone
 
 from accounts.rules import is_admin, is_auditor, is_contributor, is_legal, is_researcher
 from agreements import policy
-from agreements.models import AccessRequest, Agreement, Countersignature
+from agreements.models import AccessRequest, Agreement, Countersignature, sha256_text
+from agreements.terms import text_carries_conditions
 from agreements.use_checks import UseCheck, check_intended_uses, overall_decision  # noqa: F401 (re-export)
 from datasets_app.models import Dataset, DatasetVersion
 
 State = Agreement.State
 DASHBOARD_ROWS = 8
+# What the researcher's dashboard says of a state that is not in force, in the words they act on.
+READER_LABELS = {
+    State.APPROVED: "Approved, awaiting countersignature",
+    State.CONDITIONS_PENDING: "Conditions added: please accept the amended terms",
+}
 
 
 # --- in force ------------------------------------------------------------------------------------
@@ -31,12 +37,20 @@ def agreement_problems(agreement: Agreement, *, at=None, facts: "SignatureFacts 
     elif agreement.state == State.EXPIRED or (agreement.expires_at is not None and agreement.expires_at <= at):
         when = agreement.expires_at.strftime("%Y-%m-%d %H:%M") if agreement.expires_at else "its end date"
         problems.append(f"{label} expired on {when}")
+    elif agreement.state == State.CONDITIONS_PENDING:
+        problems.append(f"{label}: legal approved it with conditions the researcher has not yet accepted")
     elif agreement.state != State.APPROVED or agreement.approved_at is None:
         problems.append(f"{label} is not approved by legal (state: {agreement.get_state_display().lower()})")
     if agreement.state in (State.APPROVED,) and agreement.expires_at is None:
         problems.append(f"{label} has no expiry date")
     if not agreement.researcher_accepted:
         problems.append(f"{label} lacks the researcher's acceptance of its terms")
+    elif sha256_text(agreement.terms_text) != agreement.accepted_sha256:
+        # The stored text is not the one whose digest was accepted (edited after acceptance).
+        problems.append(f"{label}: its stored terms text is not the text the researcher accepted")
+    if not text_carries_conditions(agreement.terms_text, agreement.conditions):
+        # Conditions added, changed or blanked after acceptance: the signed text does not name them.
+        problems.append(f"{label}: its conditions are not part of the terms the researcher accepted")
     if facts is None:
         facts = signature_facts([agreement])
     signed = facts.signed_org_ids(agreement)
@@ -249,7 +263,7 @@ def awaiting_countersignature(user) -> QuerySet[Agreement]:
     qs = (
         _base_agreements()
         .filter(on_organization_datasets(user.organization_id),
-                state__in=[State.SUBMITTED, State.IN_REVIEW, State.APPROVED])
+                state__in=Agreement.COUNTERSIGNABLE)
         .exclude(accepted_at=None)
     )
     signed = Countersignature.objects.filter(agreement=OuterRef("pk"), organization_id=user.organization_id,
@@ -323,7 +337,13 @@ def queue_summary(user) -> dict:
                          .exclude(submitted_at=None).order_by("submitted_at", "pk").first()
                          for state in Agreement.PENDING_REVIEW) if a is not None]
     oldest = min(heads, key=lambda a: (a.submitted_at, a.pk)) if heads else None
-    return {"count": pending.count(), "oldest": oldest.submitted_at if oldest else None, "oldest_agreement": oldest}
+    return {"count": pending.count(), "oldest": oldest.submitted_at if oldest else None, "oldest_agreement": oldest,
+            "awaiting_researcher": awaiting_researcher_count()}
+
+
+def awaiting_researcher_count() -> int:
+    """Approved with conditions, waiting for the researcher to accept the amended terms."""
+    return Agreement.objects.filter(state=State.CONDITIONS_PENDING).count()
 
 
 def my_requests_summary(user) -> dict:
@@ -335,8 +355,7 @@ def my_requests_summary(user) -> dict:
     for a in agreements:
         in_force = a.state == Agreement.State.APPROVED and not problems[a.pk]
         a.display_status = "in_force" if in_force else a.state
-        a.display_label = "In force" if in_force else (
-            "Approved, awaiting countersignature" if a.state == Agreement.State.APPROVED else a.get_state_display())
+        a.display_label = "In force" if in_force else READER_LABELS.get(a.state, a.get_state_display())
     return {"agreements": agreements, "count": mine.count()}
 
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from agreements import rules as agreement_rules
-from agreements.models import AccessRequest, Agreement, Countersignature, DatasetContributor, IntendedUse
+from agreements.models import AccessRequest, Agreement, Countersignature, DatasetContributor, IntendedUse, sha256_text
 from agreements.selectors import agreement_problems
 from agreements.signals import agreement_ended
-from agreements.terms import render_terms
+from agreements.terms import current_template, normalize_conditions, render_terms, text_carries_conditions
 from agreements.policy import latest_expiry
 from agreements.tasks import send_agreement_email
 from agreements.use_checks import DENY, check_intended_uses
@@ -174,31 +174,43 @@ def access_request_update(
 
 @transaction.atomic
 def agreement_accept_terms(*, agreement: Agreement, terms_sha256: str, ip: str | None, actor) -> Agreement:
-    """The researcher accepts the exact text they were shown (identified by its sha256)."""
+    """The researcher accepts the exact text they were shown (identified by its sha256): before
+    submitting, or, after legal approved with conditions, the amended text, which brings the
+    agreement into force once the stewards have countersigned that text too."""
     agreement = _lock(agreement)
     if not agreement_rules.can_accept_terms(actor, agreement):
         raise forbidden("Only the researcher who made this request can accept its terms.")
-    if agreement.state not in Agreement.EDITABLE:
+    amended = agreement.state == State.CONDITIONS_PENDING
+    if not amended and agreement.state not in Agreement.EDITABLE:
         raise conflict(f"Agreement #{agreement.pk} is {agreement.get_state_display().lower()}; "
                        "terms are accepted before submitting.")
     if (terms_sha256 or "").strip().lower() != agreement.terms_sha256:
         raise conflict("The terms changed since you read them; read the current text and accept it again.",
                        extra={"terms_sha256": agreement.terms_sha256})
+    if sha256_text(agreement.terms_text) != agreement.terms_sha256:
+        raise conflict("The stored terms text does not match its digest; ask legal to look at this agreement.")
     before = _snapshot(agreement)
+    if amended:
+        _transition(agreement, "accept_conditions", "accepted")
+    else:
+        # What the accepted text names, frozen now: coverage reads this, never the live request (G4).
+        # (An amendment names the same versions: `_amend_terms` checked it.)
+        agreement.signed_versions = [
+            {"id": v.pk, "sha256": v.scrubbed_sha256}
+            for v in agreement.access_request.dataset_versions.order_by("pk")
+        ]
     agreement.accepted_sha256 = agreement.terms_sha256
-    # What the accepted text names, frozen now: coverage reads this, never the live request (G4).
-    agreement.signed_versions = [
-        {"id": v.pk, "sha256": v.scrubbed_sha256}
-        for v in agreement.access_request.dataset_versions.order_by("pk")
-    ]
     agreement.accepted_at = timezone.now()
     agreement.accepted_by = actor
     agreement.accepted_ip = _clean_ip(ip)
     _save(agreement)
-    record_event(actor=actor, action="agreement.terms_accepted", target=agreement, before=before,
-                 after=_snapshot(agreement), metadata={"terms_sha256": agreement.terms_sha256,
-                                                       "ip": agreement.accepted_ip,
-                                                       "signed_versions": agreement.signed_versions})
+    record_event(actor=actor, action="agreement.amended_terms_accepted" if amended else "agreement.terms_accepted",
+                 target=agreement, before=before, after=_snapshot(agreement),
+                 metadata={"terms_sha256": agreement.terms_sha256, "ip": agreement.accepted_ip,
+                           "signed_versions": agreement.signed_versions,
+                           **({"conditions": agreement.conditions} if amended else {})})
+    if amended:
+        _notify(agreement, "amended_accepted")
     return agreement
 
 
@@ -231,8 +243,8 @@ def agreement_submit(*, agreement: Agreement, actor) -> Agreement:
 
 @transaction.atomic
 def agreement_withdraw(*, agreement: Agreement, actor, reason: str = "") -> Agreement:
-    """The researcher withdraws their own draft, submitted or returned request; the row and its
-    history stay (the ledger keeps the event), nothing further can happen to it."""
+    """The researcher withdraws their own draft, submitted or returned request, or declines the
+    conditions legal approved it with; the row and its history stay (the ledger keeps the event), nothing further can happen to it."""
     agreement = _lock(agreement)
     if not agreement_rules.can_withdraw_request(actor, agreement):
         raise forbidden("Only the researcher who made this request can withdraw it.")
@@ -240,8 +252,8 @@ def agreement_withdraw(*, agreement: Agreement, actor, reason: str = "") -> Agre
     _save(agreement)
     record_event(actor=actor, action="agreement.withdrawn", target=agreement, before={"state": before},
                  after=_snapshot(agreement), metadata={"reason": (reason or "").strip()})
-    if before == State.SUBMITTED:
-        _notify(agreement, "withdrawn")  # legal had it in the queue
+    if before in (State.SUBMITTED, State.CONDITIONS_PENDING):
+        _notify(agreement, "withdrawn")  # legal had it in the queue, or had approved it with conditions
     return agreement
 
 
@@ -268,9 +280,14 @@ def agreement_start_review(*, agreement: Agreement, actor) -> Agreement:
 
 @transaction.atomic
 def agreement_approve(*, agreement: Agreement, expires_at: dt.date | dt.datetime, conditions: str = "", actor) -> Agreement:
+    """Legal approves. Conditions the accepted text does not already name make it an amendment:
+    the text is re-rendered with them from the newest template and goes back to the researcher
+    (state conditions_pending, not in force) until they accept it (`agreement_accept_terms`)."""
     agreement = _lock(agreement)
     _require_legal(actor, agreement, "approve")
-    before = _transition(agreement, "approve", "approved")
+    conditions = normalize_conditions(conditions)
+    amend = not text_carries_conditions(agreement.terms_text, conditions)
+    before = _transition(agreement, "approve_with_conditions" if amend else "approve", "approved")
     if expires_at is None:
         raise ApplicationError("Set an expiry date.", code="invalid_expiry")
     expires = _end_of_day(expires_at)
@@ -288,14 +305,42 @@ def agreement_approve(*, agreement: Agreement, expires_at: dt.date | dt.datetime
     denials = _denials(agreement)
     if denials:
         raise conflict("The dataset terms forbid an intended use; return or reject the request.", reasons=denials)
+    before_terms = _snapshot(agreement)
+    if amend:
+        _amend_terms(agreement, conditions)
     now = timezone.now()
     agreement.approved_at, agreement.approved_by, agreement.reviewer = now, actor, actor
-    agreement.expires_at, agreement.conditions = expires, (conditions or "").strip()
+    agreement.expires_at, agreement.conditions = expires, conditions
     _save(agreement)
-    record_event(actor=actor, action="agreement.approved", target=agreement, before={"state": before},
-                 after=_snapshot(agreement), metadata={"conditions": agreement.conditions})
-    _notify(agreement, "approved")
+    if amend:
+        record_event(actor=actor, action="agreement.approved_with_conditions", target=agreement,
+                     before={"state": before, "terms_sha256": before_terms["terms_sha256"]},
+                     after=_snapshot(agreement),
+                     metadata={"conditions": conditions, "accepted_sha256": agreement.accepted_sha256,
+                               "terms_version": agreement.terms_template.version})
+        _notify(agreement, "conditions_added")
+    else:
+        record_event(actor=actor, action="agreement.approved", target=agreement, before={"state": before},
+                     after=_snapshot(agreement), metadata={"conditions": agreement.conditions})
+        _notify(agreement, "approved")
     return agreement
+
+
+def _amend_terms(agreement: Agreement, conditions: str) -> None:
+    """Re-render the text with legal's conditions. The amendment adds the conditions and nothing
+    else: the datasets it names must be the ones the researcher signed for (G4)."""
+    named = [{"id": v.pk, "sha256": v.scrubbed_sha256}
+             for v in agreement.access_request.dataset_versions.order_by("pk")]
+    if named != list(agreement.signed_versions or []):
+        raise conflict("The request's datasets changed since the researcher accepted its terms; "
+                       "return it to the researcher instead.")
+    template, text, sha = render_terms(access_request=agreement.access_request, template=current_template(),
+                                       conditions=conditions)
+    if not text_carries_conditions(text, conditions):
+        raise ApplicationError(f"Terms template version {template.version} has no clause for conditions; "
+                               "add a template version that renders them.", status=409,
+                               code="template_without_conditions")
+    agreement.terms_template, agreement.terms_text, agreement.terms_sha256 = template, text, sha
 
 
 @transaction.atomic
@@ -356,7 +401,7 @@ def agreement_countersign(*, agreement: Agreement, actor, ip: str | None = None)
                         "(separation of duties).")
     if not agreement_rules.can_countersign(actor, agreement):
         raise forbidden("Only a data steward of an organisation whose dataset this agreement covers can countersign.")
-    if agreement.state not in (State.SUBMITTED, State.IN_REVIEW, State.APPROVED):
+    if agreement.state not in Agreement.COUNTERSIGNABLE:
         raise conflict(f"Agreement #{agreement.pk} is {agreement.get_state_display().lower()}; it cannot be countersigned.")
     if not agreement.researcher_accepted:
         raise conflict("The researcher has not accepted these terms yet.")
@@ -413,7 +458,8 @@ def agreements_expire_due(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     approved = Agreement.objects.filter(state=State.APPROVED)
     expired = warned = 0
-    for pk in approved.filter(expires_at__lte=now).values_list("pk", flat=True):
+    ending = Agreement.objects.filter(state__in=[State.APPROVED, State.CONDITIONS_PENDING], expires_at__lte=now)
+    for pk in ending.values_list("pk", flat=True):
         try:
             agreement_expire(agreement=pk, actor=None)
             expired += 1

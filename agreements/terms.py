@@ -1,24 +1,67 @@
-"""Render the agreement text from the newest TermsTemplate and the request's details."""
+"""Render the agreement text from the newest TermsTemplate and the request's details, and the
+clause that carries legal's approval conditions into that text."""
 from __future__ import annotations
 
 from django.template import Context, Engine
 
 from agreements.models import AccessRequest, IntendedUse, TermsTemplate, sha256_text
-from agreements.terms_default import TERMS_V1
+from agreements.terms_default import DEFAULT_TERMS, LATEST_DEFAULT_VERSION, TERMS_TITLE
 
 # A bare engine: no autoescaping (plain text) and no access to the project's templates.
 _ENGINE = Engine(autoescape=False)
+
+_ITEM = "   - "
+CONDITIONS_HEADING = "6a. Conditions. Legal counsel approved this agreement on these conditions, which the Researcher accepts:"
 
 
 def current_template() -> TermsTemplate:
     template = TermsTemplate.objects.order_by("-version").first()
     if template is None:
         template, _ = TermsTemplate.objects.get_or_create(
-            version=1, defaults={"title": "Accord data access agreement", "body": TERMS_V1})
+            version=LATEST_DEFAULT_VERSION,
+            defaults={"title": TERMS_TITLE, "body": DEFAULT_TERMS[LATEST_DEFAULT_VERSION]})
     return template
 
 
-def render_terms(*, access_request: AccessRequest, template: TermsTemplate | None = None) -> tuple[TermsTemplate, str, str]:
+def normalize_conditions(conditions: str | None) -> str:
+    """One condition a line, blank lines and surrounding spaces dropped: the form the agreement
+    stores and the clause renders, so the two can be compared exactly."""
+    return "\n".join(line.strip() for line in (conditions or "").splitlines() if line.strip())
+
+
+def conditions_clause(conditions: str | None) -> str:
+    """The clause of the signed text that names `conditions` word for word ("" without any)."""
+    lines = normalize_conditions(conditions).splitlines()
+    if not lines:
+        return ""
+    return CONDITIONS_HEADING + "\n" + "\n".join(f"{_ITEM}{line}" for line in lines) + "\n"
+
+
+def conditions_named_in(text: str) -> str | None:
+    """The conditions clause 6a of `text` names, one a line; None when the text has no such clause."""
+    lines = (text or "").splitlines()
+    try:
+        start = lines.index(CONDITIONS_HEADING)
+    except ValueError:
+        return None
+    named = []
+    for line in lines[start + 1:]:
+        if not line.startswith(_ITEM):
+            break
+        named.append(line[len(_ITEM):])
+    return "\n".join(named)
+
+
+def text_carries_conditions(text: str, conditions: str | None) -> bool:
+    """Whether `text` names exactly `conditions`, no more and no fewer: so conditions changed, dropped
+    or blanked in the database after acceptance are caught (G4)."""
+    expected = normalize_conditions(conditions)
+    named = conditions_named_in(text)
+    return named is None if not expected else named == expected
+
+
+def render_terms(*, access_request: AccessRequest, template: TermsTemplate | None = None,
+                 conditions: str = "") -> tuple[TermsTemplate, str, str]:
     """Returns (template, text, sha256 of text)."""
     from agreements.attribution import attribution_for
 
@@ -38,6 +81,7 @@ def render_terms(*, access_request: AccessRequest, template: TermsTemplate | Non
         "versions": versions,
         "uses": [labels.get(u, u) for u in access_request.intended_uses],
         "attribution_lines": [line for line in attribution["attribution_text"].splitlines() if line.strip()],
+        "conditions_clause": conditions_clause(conditions),
     }
     text = _ENGINE.from_string(template.body).render(Context(context)).strip() + "\n"
     return template, text, sha256_text(text)

@@ -1,5 +1,6 @@
-"""Version 1 of the agreement text (Django template syntax). Seeded by migration 0002; also
-recreated by `terms.current_template()` if the table was emptied (e.g. a flushed test database)."""
+"""The agreement texts Accord ships (Django template syntax). Version 1 is seeded by migration
+0002, version 2 (room for legal's conditions) by 0006; the newest is recreated by
+`terms.current_template()` if the table was emptied (e.g. a flushed test database)."""
 
 TERMS_V1 = """DATA ACCESS AGREEMENT (terms version {{ version }})
 
@@ -22,3 +23,15 @@ Between {{ providers }} (the "Providers") and {{ researcher_name }}{% if organiz
 
 7. Signatures. The Researcher accepts this exact text electronically; its SHA-256 digest, the time, the account and the IP address are recorded. Each Provider's data steward countersigns for its organisation's datasets.
 """
+
+# Version 2: legal's approval conditions become a clause of the signed text. `conditions_clause`
+# is rendered by `agreements.terms.conditions_clause` (empty without conditions), so the text the
+# researcher accepts names the conditions word for word and the in-force check can find them (G4).
+TERMS_V2 = TERMS_V1.replace(
+    "7. Signatures.",
+    "{% if conditions_clause %}{{ conditions_clause }}\n{% endif %}7. Signatures.",
+)
+
+DEFAULT_TERMS = {1: TERMS_V1, 2: TERMS_V2}
+LATEST_DEFAULT_VERSION = max(DEFAULT_TERMS)
+TERMS_TITLE = "Accord data access agreement"

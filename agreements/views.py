@@ -22,6 +22,7 @@ from agreements.selectors import (
     agreement_get_visible,
     agreement_problems,
     agreements_visible_to,
+    awaiting_researcher_count,
     catalogue_visible_to,
     check_intended_uses,
     latest_approved_version,
@@ -238,7 +239,8 @@ def review_queue(request):
     _require(agreement_rules.can_review, request.user)
     f = QueueFilter(request.GET or None, queryset=agreements_visible_to(request.user))
     page = offset_page(request, with_list_rows(f.qs))
-    return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page})
+    return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page,
+                                                     "awaiting_researcher": awaiting_researcher_count()})
 
 
 @login_required
@@ -267,13 +269,17 @@ def agreement_detail(request, pk: int):
         "attribution": attribution_for(versions), "signatories": signatories,
         "problems": problems, "in_force": not problems,
         "is_owner": is_owner, "is_legal": is_legal,
-        "can_accept": is_owner and agreement.state in Agreement.EDITABLE and not agreement.researcher_accepted,
+        "can_accept": is_owner and (agreement.state == Agreement.State.CONDITIONS_PENDING or (
+            agreement.state in Agreement.EDITABLE and not agreement.researcher_accepted)),
+        "conditions_pending": agreement.state == Agreement.State.CONDITIONS_PENDING,
+        "conditions_lines": agreement.conditions.splitlines(),
+        "can_revoke": can_decide and agreement.state in (Agreement.State.APPROVED, Agreement.State.CONDITIONS_PENDING),
         "can_submit": is_owner and agreement.state in Agreement.EDITABLE,
         "can_withdraw": agreement_rules.can_withdraw_request(user, agreement)
         and agreement.state in Agreement.WITHDRAWABLE,
         "can_countersign": agreement_rules.can_countersign(user, agreement) and my_sig is not None
         and not my_sig["valid"] and agreement.researcher_accepted
-        and agreement.state in (Agreement.State.SUBMITTED, Agreement.State.IN_REVIEW, Agreement.State.APPROVED),
+        and agreement.state in Agreement.COUNTERSIGNABLE,
         "pending_review": can_decide and agreement.state in Agreement.PENDING_REVIEW,
         "can_decide": can_decide,
         # The latest expiry the policy allows (requested end date, TS limits); the service enforces it.
@@ -289,12 +295,19 @@ _ACTIONS = {
     "accept": ("Terms accepted.", None),
     "submit": ("Submitted for legal review.", None),
     "review": ("Taken into review.", None),
-    "approve": ("Agreement approved.", ApproveForm),
+    "approve": ("Agreement approved.", ApproveForm),  # or the amendment's words (_AMENDED below)
     "return": ("Returned to the researcher with your comments.", CommentForm),
     "reject": ("Request rejected.", ReasonForm),
     "revoke": ("Agreement revoked; dependent training runs are being stopped.", ReasonForm),
     "countersign": ("Countersigned for your organisation.", None),
     "withdraw": ("Request withdrawn. It stays in your list and in the audit ledger.", None),
+}
+# When the agreement went through legal's conditions, the words say what happens next.
+_AMENDED = {
+    "approve": "Approved with conditions. The amended terms went back to the researcher; the agreement "
+               "is not in force until they accept them and the data stewards countersign the amended text.",
+    "accept": "Amended terms accepted. The agreement comes into force once every data steward has "
+              "countersigned the amended text.",
 }
 
 
@@ -316,9 +329,11 @@ def agreement_action(request, pk: int, action: str):
             return redirect("agreements:detail", pk=pk)
         data = form.cleaned_data
     user = request.user
+    amended = False
     try:
         match action:
             case "accept":
+                amended = agreement.state == Agreement.State.CONDITIONS_PENDING
                 services.agreement_accept_terms(agreement=agreement, terms_sha256=request.POST.get("terms_sha256", ""),
                                                 ip=_client_ip(request), actor=user)
             case "submit":
@@ -326,7 +341,8 @@ def agreement_action(request, pk: int, action: str):
             case "review":
                 services.agreement_start_review(agreement=agreement, actor=user)
             case "approve":
-                services.agreement_approve(agreement=agreement, actor=user, **data)
+                amended = services.agreement_approve(agreement=agreement, actor=user, **data).state \
+                    == Agreement.State.CONDITIONS_PENDING
             case "return":
                 services.agreement_return(agreement=agreement, actor=user, **data)
             case "reject":
@@ -340,7 +356,7 @@ def agreement_action(request, pk: int, action: str):
     except ApplicationError as exc:
         messages.error(request, " ".join([exc.message, *exc.reasons]))
     else:
-        messages.success(request, done)
+        messages.success(request, _AMENDED[action] if amended else done)
     return redirect("agreements:detail", pk=pk)
 
 

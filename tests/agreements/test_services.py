@@ -38,7 +38,8 @@ def test_full_workflow_reaches_in_force_with_audit_and_terms(draft, researcher, 
 
     with django_capture_on_commit_callbacks(execute=True):
         services.agreement_start_review(agreement=agreement, actor=legal)
-        agreement = services.agreement_approve(agreement=agreement, conditions="No re-identification.",
+        # Without conditions, approval needs no new acceptance (tests/agreements/test_conditions.py: with).
+        agreement = services.agreement_approve(agreement=agreement,
                                                expires_at=timezone.localdate() + dt.timedelta(days=90), actor=legal)
     assert agreement.state == "approved"
     assert set(mail.outbox[-1].to) == {researcher.email, contributor.email}
