@@ -58,7 +58,25 @@ def agreement_snapshot(agreement) -> dict[str, Any]:
         value = getattr(agreement, name, None)
         if value is not None:
             snapshot[name] = str(value)
+    # Legal's conditions, one a line, as the signed text names them (G9); [] when there are none.
+    snapshot["conditions"] = [line for line in str(getattr(agreement, "conditions", "") or "").splitlines()
+                              if line.strip()]
     return snapshot
+
+
+def authorising_agreements(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each agreement that authorised an input, once, with its conditions and the inputs it covered."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for dataset in datasets:
+        label = f"{dataset['dataset']} v{dataset['version']}"
+        for snapshot in dataset.get("agreements") or []:
+            entry = merged.setdefault(snapshot.get("id"), {
+                "id": snapshot.get("id"), "terms_sha256": snapshot.get("terms_sha256", ""),
+                "approved_by": snapshot.get("approved_by", ""), "expires_at": snapshot.get("expires_at", ""),
+                "conditions": list(snapshot.get("conditions") or []), "datasets": []})
+            if label not in entry["datasets"]:
+                entry["datasets"].append(label)
+    return [merged[key] for key in sorted(merged, key=lambda k: (k is None, k))]
 
 
 def _dataset_entry(run_input) -> dict[str, Any]:
@@ -118,6 +136,8 @@ def build_manifest(run: TrainingRun, result: core.TrainResult, config: core.Trai
         },
         "adapter": result.adapter or None,
         "datasets": datasets,
+        # G9: the agreements that authorised the data, each with the conditions legal set on it.
+        "agreements": authorising_agreements(datasets),
         "scrubber": {str(version.pk): version.scrubber_config for version in versions},
         "code_version": code_version(),
         "effective_license": ledger.get("effective", {}),
@@ -182,6 +202,7 @@ def write_artifacts(run: TrainingRun, result: core.TrainResult, config: core.Tra
         evaluation=result.evaluation,
         pipeline_tag=core.get_task(config.task).pipeline_tag,
         contributors=_contributors(manifest),
+        agreements=manifest["agreements"],
         adapter=result.adapter or None,
         governance=(
             f"Trained by Accord run #{run.pk} ({run.get_purpose_display().lower()} purpose) after the training "

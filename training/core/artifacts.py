@@ -143,11 +143,14 @@ def write_model_card(
     evaluation: Mapping[str, Any] | None = None,
     adapter: Mapping[str, Any] | None = None,
     contributors: Sequence[Mapping[str, Any]] = (),
+    agreements: Sequence[Mapping[str, Any]] = (),
 ) -> Path:
     """Write README.md (into `path` if it is a directory) with huggingface_hub's ModelCard; return its path.
 
     `datasets` items are ids or dicts with dataset/version/sha256/contributor/license/attribution.
     `adapter` (LoRA settings and the base model's sha256) marks the artifact as a PEFT adapter.
+    `agreements` (id, terms_sha256, conditions, datasets) are the agreements that authorised the
+    data, each with the conditions legal set on it: a user of the model inherits them.
     """
     target = _target(path, MODEL_CARD)
     tag_list = ["accord", pipeline_tag, *tags, *(["peft", "lora"] if adapter else [])]
@@ -189,6 +192,8 @@ def write_model_card(
         + "Every input is listed with its sha256, contributor, licence and the agreements that"
         + f" authorised it in `{ATTRIBUTION_MANIFEST}` next to this card.\n",
     ]
+    if agreements:
+        parts += ["### Authorising agreements and their conditions\n", _agreements_section(agreements)]
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(parts))
     target.write_text(str(card), encoding="utf-8")
     return target
@@ -201,6 +206,23 @@ def _contributors_section(contributors: Sequence[Mapping[str, Any]]) -> str:
         if isinstance(role, (list, tuple)):
             role = ", ".join(str(r) for r in role)
         rows.append(f"- {contributor.get('name', '?')}" + (f" ({role})" if role else ""))
+    return "\n".join(rows) + "\n"
+
+
+def _agreements_section(agreements: Sequence[Mapping[str, Any]]) -> str:
+    rows = []
+    for agreement in agreements:
+        line = f"- Agreement #{agreement.get('id', '?')}"
+        if agreement.get("terms_sha256"):
+            line += f" (signed terms sha256 `{agreement['terms_sha256']}`)"
+        if agreement.get("datasets"):
+            line += ", covering " + ", ".join(str(d) for d in agreement["datasets"])
+        conditions = [str(c) for c in agreement.get("conditions") or [] if str(c).strip()]
+        if conditions:
+            line += ". Conditions:\n" + "\n".join(f"  - {condition}" for condition in conditions)
+        else:
+            line += ". No conditions beyond the agreement's terms."
+        rows.append(line)
     return "\n".join(rows) + "\n"
 
 

@@ -105,3 +105,23 @@ def test_package_model_path_rejects_packages_without_a_model() -> None:
         package_model_path("pytest")
     with pytest.raises(ModelNotFoundError):
         package_model_path("no-such-package-accord")
+
+
+def test_model_card_lists_each_authorising_agreement_with_its_conditions(tmp_path: Path) -> None:
+    card = write_model_card(
+        tmp_path, base_model="tiny", datasets=DATASETS, license="CC-BY-4.0", metrics={"accuracy": 0.9},
+        intended_use="Research.",
+        agreements=[
+            {"id": 7, "terms_sha256": "cd" * 32, "conditions": ["No re-identification.", "Cite Acme."],
+             "datasets": ["Acme support tickets v3"]},
+            {"id": 9, "terms_sha256": "ef" * 32, "conditions": [], "datasets": ["plain-id v1"]},
+        ],
+    ).read_text(encoding="utf-8")
+    section = card.split("### Authorising agreements and their conditions\n", 1)[1]
+    assert section.lstrip("\n").startswith(f"- Agreement #7 (signed terms sha256 `{'cd' * 32}`), covering Acme support tickets v3."
+                              " Conditions:\n  - No re-identification.\n  - Cite Acme.\n")
+    assert "- Agreement #9" in section and "No conditions beyond the agreement's terms." in section
+    # Without agreements the card has no such section (nothing to claim).
+    bare = write_model_card(tmp_path / "bare.md", base_model="tiny", datasets=DATASETS, license="other",
+                            metrics={}, intended_use="Research.").read_text(encoding="utf-8")
+    assert "Authorising agreements" not in bare
