@@ -1,5 +1,7 @@
 """Agreement journeys in a real browser: request → accept → legal approves → steward countersigns
-→ in force; and legal returns a request with a comment, the researcher edits and resubmits."""
+→ in force; legal approves with a condition → the researcher accepts the amended terms → the
+steward countersigns them → in force; and legal returns a request with a comment, the researcher
+edits and resubmits."""
 import datetime as dt
 import re
 
@@ -59,7 +61,6 @@ def test_request_accept_approve_countersign_in_force(page, live_server, research
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="Ticket routing model").click()
     expect(page.locator("#use-checks")).to_contain_text("Approve")
-    page.fill("textarea[name=conditions]", "No re-identification attempts.")
     page.get_by_role("button", name="Approve").click()
     page.get_by_role("dialog").get_by_role("button", name="Approve").click()  # the confirmation step
     expect(page.locator(".messages")).to_contain_text("Agreement approved.")
@@ -75,6 +76,59 @@ def test_request_accept_approve_countersign_in_force(page, live_server, research
     _switch_user(page, live_server, researcher)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
     page.get_by_role("link", name="Ticket routing model").click()
+    expect(page.locator("#in-force")).to_have_text("In force")
+    assert agreement_in_force(Agreement.objects.get(pk=agreement.pk))
+
+
+def test_legal_adds_a_condition_the_researcher_re_accepts_and_the_steward_countersigns_again(
+        page, live_server, researcher, legal, contributor, version):
+    agreement = services.access_request_create(
+        dataset_versions=[version], project_title="Churn study", purpose="Predict ticket escalation.",
+        intended_uses=["model_training"], requested_end_date=timezone.localdate() + dt.timedelta(days=90),
+        actor=researcher)
+    services.agreement_accept_terms(agreement=agreement, terms_sha256=agreement.terms_sha256, ip=None, actor=researcher)
+    services.agreement_submit(agreement=agreement, actor=researcher)
+    original_sha = agreement.terms_sha256
+
+    # Legal approves with a condition: the confirmation says it goes back to the researcher.
+    login(page, live_server, legal.username)
+    page.goto(f"{live_server.url}/agreements/review/")
+    page.get_by_role("link", name="Churn study").click()
+    page.fill("textarea[name=conditions]", "No re-identification attempts.")
+    page.get_by_role("button", name="Approve").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("the amended terms go back to the researcher")
+    dialog.get_by_role("button", name="Approve").click()
+    expect(page.locator(".messages")).to_contain_text("Approved with conditions.")
+    expect(page.locator(".page-head .status").first).to_have_text(
+        "Approved with conditions, awaiting the researcher's acceptance")
+    expect(page.locator("#in-force")).to_have_text("Not yet in force")
+    expect(page.locator("#conditions-pending")).to_contain_text("waiting for the researcher to accept the amended terms")
+    page.goto(f"{live_server.url}/agreements/review/")
+    expect(page.locator("#awaiting-researcher")).to_contain_text("1 approved with conditions is waiting")
+    assert not agreement_in_force(Agreement.objects.get(pk=agreement.pk))
+
+    # The researcher reads it on the dashboard and in the inbox, then accepts the amended terms.
+    _switch_user(page, live_server, researcher)
+    expect(page.get_by_text("Conditions added: please accept the amended terms")).to_be_visible()
+    page.get_by_role("link", name="Churn study").click()
+    expect(page.locator("#conditions-pending")).to_contain_text("Please accept the amended terms.")
+    expect(page.locator("#terms-text")).to_contain_text("6a. Conditions.")
+    expect(page.locator("#terms-text")).to_contain_text("- No re-identification attempts.")
+    page.get_by_role("button", name="Accept the amended terms").click()
+    expect(page.locator(".messages")).to_contain_text("Amended terms accepted.")
+    expect(page.locator(".page-head .status").first).to_have_text("Approved")
+    expect(page.locator("#in-force")).to_have_text("Not yet in force")
+    stored = Agreement.objects.get(pk=agreement.pk)
+    assert stored.accepted_sha256 == stored.terms_sha256 != original_sha
+    assert not agreement_in_force(stored)
+
+    # The steward countersigns the amended text; the agreement is in force.
+    _switch_user(page, live_server, contributor)
+    page.get_by_role("link", name=re.compile("Churn study")).click()
+    expect(page.locator("#conditions")).to_contain_text("No re-identification attempts.")
+    page.get_by_role("button", name=re.compile("Countersign for")).click()
+    expect(page.locator(".messages")).to_contain_text("Countersigned")
     expect(page.locator("#in-force")).to_have_text("In force")
     assert agreement_in_force(Agreement.objects.get(pk=agreement.pk))
 
