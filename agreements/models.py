@@ -192,6 +192,11 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     def approve_with_conditions(self) -> None:
         """Legal approves, adding conditions the accepted text lacks: back to the researcher."""
 
+    @transition(field=state, source=State.APPROVED, target=State.CONDITIONS_PENDING)
+    def require_reacceptance(self) -> None:
+        """An agreement approved before conditions were part of the text: its conditions go to the
+        researcher now (`manage.py send_conditions_for_acceptance`)."""
+
     @transition(field=state, source=State.CONDITIONS_PENDING, target=State.APPROVED)
     def accept_conditions(self) -> None:
         """The researcher accepts the amended text (with legal's conditions)."""

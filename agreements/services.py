@@ -326,6 +326,29 @@ def agreement_approve(*, agreement: Agreement, expires_at: dt.date | dt.datetime
     return agreement
 
 
+@transaction.atomic
+def agreement_send_conditions_for_acceptance(*, agreement: Agreement | int, actor=None) -> Agreement:
+    """An agreement approved with conditions before they became part of the signed text (terms v1)
+    is not in force (G4); this sends the amended text to the researcher, as an approval with those
+    conditions does today. `actor` None: the system (the management command); else legal."""
+    agreement = _lock(agreement)
+    if actor is not None:
+        _require_legal(actor, agreement, "amend")
+    conditions = normalize_conditions(agreement.conditions)
+    if agreement.state != State.APPROVED or text_carries_conditions(agreement.terms_text, conditions):
+        raise conflict(f"Agreement #{agreement.pk} has no conditions missing from its accepted terms.")
+    before = _snapshot(agreement)
+    _transition(agreement, "require_reacceptance", "sent back for acceptance")
+    _amend_terms(agreement, conditions)
+    agreement.conditions = conditions
+    _save(agreement)
+    record_event(actor=actor, action="agreement.conditions_sent_for_acceptance", target=agreement, before=before,
+                 after=_snapshot(agreement), metadata={"conditions": conditions,
+                                                       "accepted_sha256": agreement.accepted_sha256})
+    _notify(agreement, "conditions_added")
+    return agreement
+
+
 def _amend_terms(agreement: Agreement, conditions: str) -> None:
     """Re-render the text with legal's conditions. The amendment adds the conditions and nothing
     else: the datasets it names must be the ones the researcher signed for (G4)."""

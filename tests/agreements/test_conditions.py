@@ -242,3 +242,52 @@ def test_re_acceptance_through_the_page(client, amended, researcher):
     resp = client.post(f"/agreements/{amended.pk}/accept/", {"terms_sha256": amended.terms_sha256}, follow=True)
     assert "Amended terms accepted." in resp.content.decode()
     assert Agreement.objects.get(pk=amended.pk).state == "approved"
+
+
+# --- agreements approved before conditions were part of the text -------------------------------
+@pytest.fixture
+def legacy(researcher, legal, version):
+    """Approved and countersigned with conditions its accepted text never named (before terms v2)."""
+    from tests.agreements.factories import make_agreement
+
+    agreement = make_agreement(researcher=researcher, versions=[version], state="approved", accepted=True,
+                               countersigned=True, legal=legal)
+    Agreement.objects.filter(pk=agreement.pk).update(conditions="Cite the providers.")
+    return Agreement.objects.get(pk=agreement.pk)
+
+
+def test_legacy_conditions_are_not_in_force_and_the_command_sends_them_for_acceptance(
+        legacy, researcher, contributor, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert not agreement_in_force(legacy)
+    out = StringIO()
+    call_command("send_conditions_for_acceptance", "--dry-run", stdout=out)
+    assert f"agreement #{legacy.pk}: its conditions are not in the accepted text" in out.getvalue()
+    assert Agreement.objects.get(pk=legacy.pk).state == "approved"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_conditions_for_acceptance", stdout=StringIO())
+    sent = Agreement.objects.get(pk=legacy.pk)
+    assert sent.state == "conditions_pending" and "   - Cite the providers." in sent.terms_text
+    assert _events(sent)[-1] == "agreement.conditions_sent_for_acceptance"
+    assert mail.outbox[-1].to == [researcher.email]
+    services.agreement_accept_terms(agreement=sent, terms_sha256=sent.terms_sha256, ip=None, actor=researcher)
+    services.agreement_countersign(agreement=sent, actor=contributor)
+    assert agreement_in_force(Agreement.objects.get(pk=legacy.pk))
+    # Nothing left to send: a second run changes nothing.
+    out = StringIO()
+    call_command("send_conditions_for_acceptance", stdout=out)
+    assert "0 agreement(s) handled, 0 refused." in out.getvalue()
+
+
+def test_the_command_refuses_an_amendment_that_would_name_other_versions(legacy, contributor):
+    from django.core.management import CommandError, call_command
+
+    legacy.access_request.dataset_versions.add(
+        make_approved_version(organization=contributor.organization, steward=contributor, title="Slipped in"))
+    with pytest.raises(CommandError):
+        call_command("send_conditions_for_acceptance")
+    assert Agreement.objects.get(pk=legacy.pk).state == "approved"
