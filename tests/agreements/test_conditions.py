@@ -291,3 +291,11 @@ def test_the_command_refuses_an_amendment_that_would_name_other_versions(legacy,
     with pytest.raises(CommandError):
         call_command("send_conditions_for_acceptance")
     assert Agreement.objects.get(pk=legacy.pk).state == "approved"
+
+
+def test_the_stewards_panel_says_the_text_changed_since_they_signed(client, amended, researcher, contributor):
+    services.agreement_accept_terms(agreement=amended, terms_sha256=amended.terms_sha256, ip=None, actor=researcher)
+    client.force_login(contributor)
+    assert "amended since you signed: sign the new text" in client.get("/dashboard/").content.decode()
+    services.agreement_countersign(agreement=amended, actor=contributor)
+    assert "Nothing awaits your countersignature." in client.get("/dashboard/").content.decode()
