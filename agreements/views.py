@@ -30,6 +30,7 @@ from agreements.selectors import (
     pii_summary,
     with_approved_versions,
     with_list_rows,
+    with_reader_states,
 )
 from config.exceptions import ApplicationError
 from config.paging import offset_page, query_int, query_ints
@@ -230,6 +231,7 @@ def agreement_list(request):
     if state in Agreement.State.values:
         qs = qs.filter(state=state)
     page = offset_page(request, with_list_rows(qs))
+    with_reader_states(page)
     return render(request, "agreements/agreement_list.html", {
         "agreements": page, "page": page, "states": Agreement.State.choices, "state": state})
 
@@ -239,6 +241,7 @@ def review_queue(request):
     _require(agreement_rules.can_review, request.user)
     f = QueueFilter(request.GET or None, queryset=agreements_visible_to(request.user))
     page = offset_page(request, with_list_rows(f.qs))
+    with_reader_states(page)
     return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page,
                                                      "awaiting_researcher": awaiting_researcher_count()})
 

@@ -103,3 +103,22 @@ def test_demo_step_is_idempotent(researcher, legal, contributor, version):
     assert sorted(in_force.access_request.intended_uses) == ["model_training", "publish_model"]
     assert Agreement.objects.get(access_request__project_title="Multilingual ticket summariser").state == "submitted"
     assert any("exists" in line for line in logs)
+
+
+def test_list_and_queue_say_in_force_or_what_an_approved_agreement_waits_for(client, in_force, submitted, legal,
+                                                                             researcher, version, end_date):
+    """Issue 13: "Approved" alone reads as done; the lists say "In force" only when it is (G4's function)."""
+    from agreements import services
+
+    waiting = services.access_request_create(
+        dataset_versions=[version], project_title="Second study", purpose="Route tickets.",
+        intended_uses=["model_training"], requested_end_date=end_date, actor=researcher)
+    services.agreement_accept_terms(agreement=waiting, terms_sha256=waiting.terms_sha256, ip=None, actor=researcher)
+    services.agreement_submit(agreement=waiting, actor=researcher)
+    services.agreement_approve(agreement=waiting, expires_at=timezone.localdate() + dt.timedelta(days=30), actor=legal)
+    client.force_login(researcher)
+    rows = {a.pk: a.display_label for a in client.get("/agreements/list/").context["page"]}
+    assert rows == {in_force.pk: "In force", waiting.pk: "Approved, awaiting countersignature"}
+    client.force_login(legal)
+    page = client.get("/agreements/review/?state=approved").content.decode()
+    assert "In force" in page and "Approved, awaiting countersignature" in page
