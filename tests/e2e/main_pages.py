@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.urls import reverse
 
+from agreements.services import agreement_approve
 from audit.services import record_event
 from datasets_app.models import DatasetVersion
 from tests.agreements.factories import make_agreement
@@ -15,7 +16,8 @@ from tests.datasets_app.factories import DatasetFactory
 
 
 def seed_main_pages(*, contributor, researcher, legal) -> dict[str, list[str]]:
-    """Create a dataset, a submitted request and an agreement in force; return each role's main URLs."""
+    """Create a dataset, a submitted request, one approved with a condition and an agreement in force;
+    return each role's main URLs."""
     dataset = DatasetFactory(
         organization=contributor.organization, steward=contributor, license="CC-BY-NC-4.0", use_terms=["GRU", "NCU"],
         title="Customer support tickets with an unusually long title that must wrap on a phone",
@@ -36,6 +38,11 @@ def seed_main_pages(*, contributor, researcher, legal) -> dict[str, list[str]]:
     in_force = make_agreement(researcher=researcher, versions=[version], state="approved", accepted=True,
                               countersigned=True, legal=legal)
     submitted = make_agreement(researcher=researcher, versions=[version], state="submitted", accepted=True)
+    # Approved with a condition: back with the researcher to accept the amended terms (issue 13).
+    amended = make_agreement(researcher=researcher, versions=[version], state="submitted", accepted=True)
+    agreement_approve(agreement=amended, expires_at=timezone.localdate() + timezone.timedelta(days=60),
+                      conditions="No re-identification attempts; cite the provider in every publication.",
+                      actor=legal)
     with transaction.atomic():
         for n in range(3):
             record_event(actor=contributor, action="dataset.uploaded", target=("datasets.dataset", version.dataset_id),
@@ -48,6 +55,7 @@ def seed_main_pages(*, contributor, researcher, legal) -> dict[str, list[str]]:
         "researcher": ["/dashboard/", reverse("agreements:catalogue"),
                        reverse("agreements:dataset-detail", args=[dataset_pk]),
                        reverse("agreements:list"), reverse("agreements:detail", args=[in_force.pk]),
+                       reverse("agreements:detail", args=[amended.pk]),
                        reverse("agreements:request-new") + f"?dataset={dataset_pk}"],
         "legal": ["/dashboard/", reverse("agreements:queue"), reverse("agreements:list"),
                   reverse("agreements:detail", args=[submitted.pk])],

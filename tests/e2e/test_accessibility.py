@@ -69,5 +69,7 @@ def test_skip_link_current_page_favicon_and_pills_with_words(page, live_server, 
 
     pill = page.locator(".status", has_text="Submitted")
     expect(pill).to_have_count(1)
-    expect(page.locator(".status", has_text="Approved")).to_have_count(1)
+    # The agreement in force reads "In force", not "Approved" (issue 13); the amended one says what to do.
+    expect(page.locator(".status", has_text="In force")).to_have_count(1)
+    expect(page.locator(".status", has_text="Conditions added: please accept the amended terms")).to_have_count(1)
     assert pill.evaluate("e => getComputedStyle(e, '::before').content") not in ("none", "normal", '""')
