@@ -122,3 +122,13 @@ def test_list_and_queue_say_in_force_or_what_an_approved_agreement_waits_for(cli
     client.force_login(legal)
     page = client.get("/agreements/review/?state=approved").content.decode()
     assert "In force" in page and "Approved, awaiting countersignature" in page
+
+
+def test_the_steward_reaches_the_attribution_ledger_from_their_dataset_page(client, contributor, version):
+    """Issue 13: the ledger was reachable only through a button called "Catalogue page"."""
+    client.force_login(contributor)
+    page = client.get(f"/datasets/{version.dataset_id}/").content.decode()
+    link = f'href="/agreements/catalogue/{version.dataset_id}/#attribution-ledger">Attribution ledger</a>'
+    assert link in page
+    ledger = client.get(f"/agreements/catalogue/{version.dataset_id}/").content.decode()
+    assert 'id="attribution-ledger"' in ledger and "Add contributor" in ledger
