@@ -102,6 +102,7 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     class Operator(models.TextChoices):
         REPLACE = "replace", "Replace with a tag such as <PERSON>"
         PSEUDONYM = "pseudonym", "Consistent pseudonym (keyed HMAC per dataset)"
+        SURROGATE = "surrogate", "Realistic surrogate: a fake value of the same kind, consistent per dataset"
 
     objects = DatasetVersionQuerySet.as_manager()
 

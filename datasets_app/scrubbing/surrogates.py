@@ -166,8 +166,12 @@ def _person(fake: Faker, value: str) -> str:
     if not names:
         return _case_like(fake.last_name(), value)
     out, cursor = [], 0
+
+    def between(text: str) -> str:  # digits beside a name ("ERR-2213" read as a name) are redrawn too
+        return re.sub(r"\d", lambda _: str(fake.random_int(0, 9)), text)
+
     for index, m in enumerate(parts):
-        out.append(value[cursor:m.start()])
+        out.append(between(value[cursor:m.start()]))
         word = m.group()
         if m not in names:
             out.append(word)
@@ -178,7 +182,7 @@ def _person(fake: Faker, value: str) -> str:
             fresh = fake.last_name() if last else fake.first_name()
             out.append(_case_like(fresh[0] if initial else fresh, word))
         cursor = m.end()
-    out.append(value[cursor:])
+    out.append(between(value[cursor:]))
     return "".join(out)
 
 
