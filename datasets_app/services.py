@@ -536,7 +536,7 @@ def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
     report["not_scrubbed"] = scrub_runner.not_scrubbed(config)
     # Which operator replaced the PII (the model card and attribution.json repeat it) and whether a
     # token-label column was re-mapped onto the scrubbed text.
-    report["operator"] = {"name": version.operator, "description": version.get_operator_display()}
+    report["operator"] = {"name": version.operator, "description": version.operator_summary}
     token_labels = _token_label_column(version)
     report["token_labels"] = {"column": token_labels, "remapped": True} if token_labels else None
     stem = Path(version.raw_file.name).name.split(".")[0] or "dataset"

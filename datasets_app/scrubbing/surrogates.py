@@ -118,22 +118,33 @@ class SurrogateFactory:
         self._normalise = normalise
         self._faker = Faker(locale)
         self._cache: dict[tuple[str, str, int], str] = {}
+        self._last_row: str | None = None
+        self._last_row_facts: tuple[str, set[str]] = ("", set())
 
     def surrogate(self, entity: str, value: str, *, avoid: str = "") -> str:
         """A fake `entity` for `value`. `avoid`: the text it is written into (the row): the
         surrogate must not bring in any of that text's words the original did not hold."""
         original_words = words(value)
-        avoid_words = words(avoid) - original_words if avoid else set()
+        folded_avoid, row_words = self._row(avoid)
+        avoid_words = row_words - original_words
         candidate = value
         for attempt in range(MAX_TRIES):
             candidate = self._draw(entity, value, attempt)
             new_words = words(candidate)
-            if candidate.casefold() != value.casefold() and candidate.casefold() not in avoid.casefold() \
+            if candidate.casefold() != value.casefold() and candidate.casefold() not in folded_avoid \
                     and not self._shares(entity, new_words, original_words) and not (new_words & avoid_words):
                 return candidate
         # Twelve draws all collided (a one-letter value, a tiny row vocabulary): fall back to a
         # kind tag, which is never a real value.
         return f"<{entity}>"
+
+    def _row(self, avoid: str) -> tuple[str, set[str]]:
+        """The row's folded text and words, computed once per row (every value of a row passes the
+        same string: a long text with many findings is read once, not once per finding)."""
+        if avoid is not self._last_row:
+            self._last_row = avoid
+            self._last_row_facts = (avoid.casefold(), words(avoid))
+        return self._last_row_facts
 
     @staticmethod
     def _shares(entity: str, new: set[str], original: set[str]) -> bool:

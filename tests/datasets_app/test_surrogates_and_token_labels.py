@@ -175,3 +175,15 @@ def test_operator_is_chosen_in_the_form_and_the_api(contributor, dataset, upload
     refused = api_client_for(contributor).post(f"/api/dataset-versions/{version.pk}/scrub/",
                                                {"text_fields": ["body"], "operator": "fake"}, format="json")
     assert refused.status_code == 400
+
+
+def test_the_version_page_names_the_operator_and_the_remapped_column(dataset, contributor, upload, client,
+                                                                    django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    version = upload(dataset, jsonl_bytes(_ner_rows()), "ner.jsonl", contributor)
+    version = _start(version, contributor, NER_ROLES, "surrogate", django_capture_on_commit_callbacks)
+    client.force_login(contributor)
+    page = client.get(reverse("datasets:version-detail", args=[version.pk])).content.decode()
+    assert 'data-testid="pii-operator"' in page
+    assert "surrogate: replaced with realistic fake values" in page and "<code>entities</code> were re-mapped" in page
