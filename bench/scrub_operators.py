@@ -28,7 +28,8 @@ from datasets_app.scrubbing.synthetic import write_jsonl  # noqa: E402
 def _records(n: int) -> list[dict]:
     from datasets_app.demo_tickets import generate_ner_tickets
 
-    return [{"id": r["ticket_id"], "text": r["text"], "entities": r["entities"]} for r in generate_ner_tickets(n, seed=5)]
+    tickets = generate_ner_tickets(n, seed=5)
+    return [{"id": r["ticket_id"], "text": r["text"], "entities": r["entities"]} for r in tickets]
 
 
 def _run(src: Path, dst: Path, config: ScrubConfig, **kwargs) -> tuple[float, dict]:

@@ -181,7 +181,7 @@ def _person(fake: Faker, value: str) -> str:
     def between(text: str) -> str:  # digits beside a name ("ERR-2213" read as a name) are redrawn too
         return re.sub(r"\d", lambda _: str(fake.random_int(0, 9)), text)
 
-    for index, m in enumerate(parts):
+    for m in parts:
         out.append(between(value[cursor:m.start()]))
         word = m.group()
         if m not in names:

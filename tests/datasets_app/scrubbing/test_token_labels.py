@@ -135,7 +135,8 @@ def test_bio_tags_on_a_jsonl_token_list(tmp_path, config):
 
 @pytest.mark.parametrize("cell,message", [
     # G2: a span may not carry surface text (the original name would ride along verbatim)
-    ([{"start": 0, "end": 12, "label": "PER", "text": NAME}], "row 2: a span annotation must be an object with exactly"),
+    ([{"start": 0, "end": 12, "label": "PER", "text": NAME}],
+     "row 2: a span annotation must be an object with exactly"),
     ([{"start": 0, "end": 999, "label": "PER"}], "row 2: a span .* lies outside its text"),
     (["O", "B-PER"], "row 2: BIO tags need a token column"),
     ([{"start": 0, "end": 3, "label": "PER"}, "O"], "row 2: the token-label column mixes"),
