@@ -306,7 +306,12 @@ class ScrubEngine:
         if config.uses_surrogates:
             from .surrogates import SurrogateFactory
 
-            self._surrogates = SurrogateFactory(self._secret, normalise=normalise_for_pseudonym)
+            self._surrogates = SurrogateFactory(self._secret, normalise=normalise_for_pseudonym,
+                                                is_surname=self._is_surname)
+
+    def _is_surname(self, word: str) -> bool:
+        key = word.lower()
+        return key in self._lexicon.last_names and key not in self._lexicon.first_names
 
     def with_operators(self, config: ScrubConfig) -> "ScrubEngine":
         """This engine (same analyzer, same detection) replacing with `config`'s operators and key:

@@ -111,11 +111,15 @@ def _reshape_digits(model: str, digits: str) -> str:
 class SurrogateFactory:
     """Draws the surrogate of (kind, original value) for one dataset key."""
 
-    def __init__(self, secret: bytes, *, normalise: Callable[[str, str], str], locale: str = "en_US"):
+    def __init__(self, secret: bytes, *, normalise: Callable[[str, str], str], locale: str = "en_US",
+                 is_surname: Callable[[str], bool] = lambda word: False):
+        """`is_surname(word)`: whether a name written alone is a family name ("Okafor" -> a fake
+        family name, "Jane" -> a fake first name)."""
         if not secret:
             raise ValueError("the surrogate operator needs the dataset's key")
         self._secret = secret
         self._normalise = normalise
+        self._is_surname = is_surname
         self._faker = Faker(locale)
         self._cache: dict[tuple[str, str, int], str] = {}
         self._last_row: str | None = None
@@ -163,7 +167,10 @@ class SurrogateFactory:
         seed = int.from_bytes(hmac.new(self._secret, message, hashlib.sha256).digest()[:8], "big")
         self._faker.seed_instance(seed)
         make = _MAKERS.get(entity)
-        result = make(self._faker, value) if make is not None else f"<{entity}>"
+        if entity == "PERSON":
+            result = _person(self._faker, value, is_surname=self._is_surname)
+        else:
+            result = make(self._faker, value) if make is not None else f"<{entity}>"
         if len(self._cache) > 200_000:
             self._cache.clear()
         self._cache[key] = result
@@ -171,11 +178,12 @@ class SurrogateFactory:
 
 
 # -- one maker per kind: (faker seeded for this value, original) -> surrogate ------------------
-def _person(fake: Faker, value: str) -> str:
+def _person(fake: Faker, value: str, *, is_surname: Callable[[str], bool] = lambda word: False) -> str:
     parts = list(_WORD.finditer(value))
     names = [m for m in parts if m.group().rstrip(".").lower() not in _TITLES]
     if not names:
         return _case_like(fake.last_name(), value)
+    titled = len(names) < len(parts)  # "Dr. Okafor", "Mr Smith": a title goes with a family name
     out, cursor = [], 0
 
     def between(text: str) -> str:  # digits beside a name ("ERR-2213" read as a name) are redrawn too
@@ -188,7 +196,7 @@ def _person(fake: Faker, value: str) -> str:
             out.append(word)
         else:
             position = names.index(m)
-            last = position == len(names) - 1 and len(names) > 1
+            last = position == len(names) - 1 and (len(names) > 1 or titled or is_surname(word))
             initial = len(word) == 1
             fresh = fake.last_name() if last else fake.first_name()
             out.append(_case_like(fresh[0] if initial else fresh, word))

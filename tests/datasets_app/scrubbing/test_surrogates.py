@@ -34,6 +34,17 @@ def test_person_keeps_shape_and_case(factory):
     assert factory.surrogate("PERSON", "Dr. Jane Doe").startswith("Dr. ")
 
 
+def test_a_name_written_alone_stays_a_first_or_a_family_name(surrogate_config):
+    from faker.providers.person.en_US import Provider
+
+    firsts = set(Provider.first_names)
+    lasts = set(Provider.last_names)
+    engine = get_engine(surrogate_config)
+    assert engine._surrogates.surrogate("PERSON", "Schmidt") in lasts  # listed as a family name only
+    assert engine._surrogates.surrogate("PERSON", "Dr. Jane").removeprefix("Dr. ") in lasts  # title: family name
+    assert engine._surrogates.surrogate("PERSON", "Jennifer") in firsts
+
+
 def test_numbers_look_valid_but_come_from_ranges_that_identify_nobody(factory):
     card = factory.surrogate("CREDIT_CARD", "4111 1111 1111 1111")
     assert re.fullmatch(r"4000 00\d\d \d{4} \d{4}", card) and _luhn_ok(card)
