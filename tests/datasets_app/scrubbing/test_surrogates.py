@@ -3,6 +3,7 @@ original nor a word of the row; the residual check does not count them but still
 value left beside them."""
 
 import ipaddress
+import json
 import re
 
 import pytest
@@ -128,3 +129,20 @@ def test_surrogate_operator_needs_the_dataset_key():
     with pytest.raises(ValueError, match="non-empty pseudonym_secret"):
         ScrubConfig(operator="surrogate")
     assert ScrubConfig(operator="surrogate", pseudonym_secret="k").as_dict()["operator"] == "surrogate"
+
+
+def test_a_surrogate_avoids_the_words_of_every_column_of_its_row(tmp_path, surrogate_config):
+    """The fake drawn for a name must not be a person the same row names in another column."""
+    from datasets_app.scrubbing import scrub_file
+    from datasets_app.scrubbing.synthetic import write_jsonl
+
+    engine = get_engine(surrogate_config)
+    usual = engine.scrub(["Please ask Maria Garcia to call back."])[0][0]
+    fake = usual.removeprefix("Please ask ").removesuffix(" to call back.")
+    rows = [{"subject": f"cc {fake}", "body": "Please ask Maria Garcia to call back."}]
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(rows, src)
+    scrub_file(src, dst, text_fields=["subject", "body"], config=surrogate_config)
+    body = json.loads(dst.read_text())["body"]
+    assert "Maria" not in body and "Garcia" not in body
+    assert not words(body) & words(fake), (fake, body)
