@@ -41,7 +41,7 @@ def _run(src: Path, dst: Path, config: ScrubConfig, **kwargs) -> tuple[float, di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="tickets")
-    parser.add_argument("--rounds", type=int, default=2, help="timed rounds (best kept)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (best kept)")
     args = parser.parse_args()
     records = _records(args.n)
     configs = {op: ScrubConfig(workers=1, operator=op, pseudonym_secret="" if op == "replace" else "bench-key")
