@@ -162,3 +162,21 @@ def test_token_labels_need_one_text_column_and_must_be_written(tmp_path, config)
     with pytest.raises(ScrubInputError, match="written as it is"):
         scrub_file(src, tmp_path / "o.jsonl", text_fields=["a"], keep_fields=[], token_label_field="entities",
                    config=_config("replace"))
+
+
+def test_worker_processes_write_the_same_surrogates_and_spans_as_one_process(tmp_path, config, monkeypatch):
+    """The surrogates are drawn in the workers (edits travel back as offsets): the same bytes come out
+    whatever the number of processes."""
+    from datasets_app.scrubbing import pipeline
+
+    monkeypatch.setattr(pipeline, "ROWS_PER_TASK", 2)  # several batches over the two workers
+    rows = _rows() * 3
+    src = tmp_path / "in.jsonl"
+    write_jsonl(rows, src)
+    outputs = []
+    for workers in (1, 2):
+        cfg = ScrubConfig(workers=workers, operator="surrogate", pseudonym_secret="dataset-key")
+        dst = tmp_path / f"out{workers}.jsonl"
+        scrub_file(src, dst, text_fields=["text"], keep_fields=["entities"], token_label_field="entities", config=cfg)
+        outputs.append(dst.read_bytes())
+    assert outputs[0] == outputs[1] and NAME.encode() not in outputs[0]
