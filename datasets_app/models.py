@@ -102,6 +102,7 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     class Operator(models.TextChoices):
         REPLACE = "replace", "Replace with a tag such as <PERSON>"
         PSEUDONYM = "pseudonym", "Consistent pseudonym (keyed HMAC per dataset)"
+        SURROGATE = "surrogate", "Realistic surrogate: a fake value of the same kind, consistent per dataset"
 
     objects = DatasetVersionQuerySet.as_manager()
 
@@ -216,6 +217,18 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=Status.SCRUBBED, target=Status.REJECTED)
     def reject(self) -> None:
         pass
+
+    # How the PII of this version was replaced, in words for reports, model cards and attribution.json
+    # (no angle-bracket tags: those read as row content and as HTML in a rendered card).
+    OPERATOR_SUMMARIES = {
+        "replace": "replaced with a tag naming the kind of value (PERSON, EMAIL_ADDRESS, ...)",
+        "pseudonym": "replaced with a consistent pseudonym per value (keyed HMAC, per dataset)",
+        "surrogate": "replaced with realistic fake values of the same kind, consistent per dataset",
+    }
+
+    @property
+    def operator_summary(self) -> str:
+        return f"{self.operator}: {self.OPERATOR_SUMMARIES.get(self.operator, self.operator)}"
 
     @property
     def is_frozen(self) -> bool:

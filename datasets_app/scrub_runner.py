@@ -22,6 +22,7 @@ from datasets_app.scrubbing import (
     merge_shards,
     scrub_file,
 )
+from datasets_app.scrubbing.config import KEYED_OPERATORS
 from datasets_app.scrubbing.fileio import FileInfo, Limits, RowWriter, atomic_output, limits_for, open_records
 
 __all__ = ["ScrubConfig", "inspect_file", "ShardPlan", "MergedOutput", "config_for", "inspect", "split", "scrub_shard", "merge"]
@@ -42,9 +43,9 @@ def config_for(*, operator: str, pseudonym_secret: str, max_line_bytes: int, wor
                optional_entities: Sequence[str] = ()) -> ScrubConfig:
     """A version's scrubber configuration. Inside a Celery worker one process scrubs one shard
     (workers=1: prefork children may not fork); parallelism comes from shards over workers."""
-    # The key only matters to the pseudonym operator; leaving it out otherwise lets workers reuse one
-    # engine across datasets (an engine is keyed by its whole config).
-    secret = pseudonym_secret if operator == "pseudonym" else ""
+    # The key only matters to the keyed operators (pseudonym, surrogate); left out otherwise, so the
+    # configuration (and its fingerprint in reports) does not change with a key nothing uses.
+    secret = pseudonym_secret if operator in KEYED_OPERATORS else ""
     chosen = set(optional_entities)
     extra = [e for e in OPTIONAL_ENTITIES if e in chosen and e not in DEFAULT_ENTITIES and e != ALL_DATES]
     return ScrubConfig(entities=(*DEFAULT_ENTITIES, *extra), operator=operator, pseudonym_secret=secret,
@@ -226,8 +227,10 @@ def _load_plan(directory: Path) -> ShardPlan:
 
 
 def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, text_fields: Sequence[str],
-                keep_fields: Sequence[str] = (), progress: Callable[[int], None] | None = None) -> dict:
-    """`keep_fields`: the label and keep columns, written verbatim; every other column is dropped (G2)."""
+                keep_fields: Sequence[str] = (), progress: Callable[[int], None] | None = None,
+                token_label_field: str | None = None) -> dict:
+    """`keep_fields`: the label and keep columns, written verbatim; every other column is dropped (G2).
+    `token_label_field`: a label column of NER spans or BIO tags, kept true through the scrub."""
     # Scrub one shard file with the core's `scrub_file`. Output and report are each written to
     # a temp name and moved into place, so a retried shard overwrites a whole file or nothing.
     plan = _load_plan(directory)
@@ -241,7 +244,7 @@ def scrub_shard(directory: Path, index: int, *, config: ScrubConfig, fmt: str, t
 
     report = scrub_file(shard_input(directory, index, fmt), shard_output(directory, index, fmt), fmt=fmt,
                         text_fields=list(text_fields), config=config, start_row=0, end_row=plan.rows_in(index),
-                        progress=on_progress, keep_fields=list(keep_fields))
+                        progress=on_progress, keep_fields=list(keep_fields), token_label_field=token_label_field)
     offset = index * plan.shard_rows  # rows in the report count from the start of the whole file
     report["start_row"], report["end_row"] = offset, offset + report["rows"]
     for example in report.get("residual", {}).get("examples", []):

@@ -317,6 +317,13 @@ def version_scrub_start(
                                f"{', '.join(scrub_runner.OPTIONAL_ENTITIES)}.", code="unknown_entity")
     roles = resolve_column_roles(version, column_roles=column_roles, text_fields=text_fields,
                                  label_field=label_field)
+    token_labels = _token_label_column(version, roles)
+    scrubbed_columns = [c for c, r in roles.items() if r["role"] == columns_core.SCRUB]
+    if token_labels and len(scrubbed_columns) != 1:
+        raise ApplicationError(
+            f"The label {token_labels} holds token annotations (spans or BIO tags), which point into one text "
+            f"column; give exactly one column the role scrub (you chose {len(scrubbed_columns)}).",
+            code="token_labels_need_one_text")
     before = _version_state(version)
     try:
         version.start_scrub()
@@ -369,6 +376,16 @@ def scrub_config_for(version: DatasetVersion) -> scrub_runner.ScrubConfig:
         max_line_bytes=settings.ACCORD_MAX_LINE_BYTES,
         optional_entities=version.optional_entities,
     )
+
+
+def _token_label_column(version: DatasetVersion, roles: Mapping | None = None) -> str | None:
+    """The label column when it holds token annotations (NER spans or BIO tags, by its profile):
+    the scrubber re-maps them onto the scrubbed text so they stay true under every operator."""
+    roles = version.column_roles if roles is None else roles
+    label = next((c for c, r in (roles or {}).items() if r.get("role") == columns_core.LABEL), "")
+    if label and columns_core.is_token_label_column((version.column_profile or {}).get(label) or {}):
+        return label
+    return None
 
 
 def _verbatim_columns(version: DatasetVersion) -> list[str]:
@@ -491,6 +508,7 @@ def scrub_shard(*, version_id: int, attempt: int, shard_index: int) -> bool:
             fmt=version.format,
             text_fields=version.text_fields,
             keep_fields=_verbatim_columns(version),
+            token_label_field=_token_label_column(version),
             progress=progress,
         )
     except ScrubInputError as exc:
@@ -516,6 +534,11 @@ def scrub_finalize(*, version_id: int, attempt: int) -> DatasetVersion | None:
     report["config"] = config.as_dict()
     report["columns"] = column_table(version, report)
     report["not_scrubbed"] = scrub_runner.not_scrubbed(config)
+    # Which operator replaced the PII (the model card and attribution.json repeat it) and whether a
+    # token-label column was re-mapped onto the scrubbed text.
+    report["operator"] = {"name": version.operator, "description": version.operator_summary}
+    token_labels = _token_label_column(version)
+    report["token_labels"] = {"column": token_labels, "remapped": True} if token_labels else None
     stem = Path(version.raw_file.name).name.split(".")[0] or "dataset"
     name = f"{scrubbed_folder(version.dataset_id, version.number)}/a{attempt}-{stem}.{version.format}"
     stored_name = publish_scrubbed(local_path=merged.path, name=name)

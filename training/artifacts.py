@@ -97,6 +97,8 @@ def _dataset_entry(run_input) -> dict[str, Any]:
         "use_terms": list(dataset.use_terms or []),
         "approved_at": version.approved_at.isoformat() if version.approved_at else None,
         "scrubber": version.scrubber_config,
+        # How its PII was replaced (tag, pseudonym or realistic surrogate): what a model learnt from.
+        "pii_operator": version.operator_summary,
         "agreements": run_input.authorization_snapshot
         or [agreement_snapshot(agreement) for agreement in run_input.agreements.all()],
     }

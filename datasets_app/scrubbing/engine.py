@@ -5,6 +5,7 @@ One ``ScrubEngine`` per process (building it loads spaCy and the name lists, ~3 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import os
@@ -28,6 +29,7 @@ with without_optional_ml_stacks():
 
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
+from .spans import Edit  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
@@ -282,7 +284,7 @@ class ScrubEngine:
         self.nlp_engine = self.analyzer.nlp_engine
         self._replace = Replace()
         self._custom = Custom()
-        self._secret = config.pseudonym_secret.encode()
+        self._bind_operators(config)
         self._entities = [e for e in config.entities]
         self._recognizers = sorted(  # the registry returns a set: fix the order
             self.analyzer.registry.get_recognizers(language=config.language, entities=self._entities),
@@ -296,6 +298,27 @@ class ScrubEngine:
             r.name for r in self._recognizers
             if isinstance(r, PatternRecognizer) and r.context and r.name != "AccordDateOfBirthRecognizer"
             and all(p.score < config.score_threshold for p in r.patterns)}
+
+    def _bind_operators(self, config: ScrubConfig) -> None:
+        self.config = config
+        self._secret = config.pseudonym_secret.encode()
+        self._surrogates = None
+        if config.uses_surrogates:
+            from .surrogates import SurrogateFactory
+
+            self._surrogates = SurrogateFactory(self._secret, normalise=normalise_for_pseudonym,
+                                                is_surname=self._is_surname)
+
+    def _is_surname(self, word: str) -> bool:
+        key = word.lower()
+        return key in self._lexicon.last_names and key not in self._lexicon.first_names
+
+    def with_operators(self, config: ScrubConfig) -> "ScrubEngine":
+        """This engine (same analyzer, same detection) replacing with `config`'s operators and key:
+        switching operator or dataset costs no model load."""
+        clone = copy.copy(self)
+        clone._bind_operators(config)
+        return clone
 
     def _analyze_piece(self, text: str, artifacts: NlpArtifacts, original: str | None = None) -> list[RecognizerResult]:
         """AnalyzerEngine.analyze, minus work that cannot change the outcome.
@@ -470,9 +493,14 @@ class ScrubEngine:
         return found
 
     # -- anonymisation ------------------------------------------------------------------
-    def replacement(self, entity: str, value: str) -> str:
-        if self.config.operator_for(entity) == "pseudonym":
+    def replacement(self, entity: str, value: str, *, avoid: str = "") -> str:
+        """What replaces `value`. `avoid`: the row it is written into (a surrogate must bring in
+        none of its words)."""
+        operator = self.config.operator_for(entity)
+        if operator == "pseudonym":
             return self._custom.operate(value, {"lambda": lambda v: self.pseudonym(entity, v)})
+        if operator == "surrogate":
+            return self._surrogates.surrogate(entity, value, avoid=avoid or value)
         return self._replace.operate(value, {"new_value": f"<{entity}>"})
 
     def pseudonym(self, entity: str, value: str) -> str:
@@ -480,18 +508,40 @@ class ScrubEngine:
         digest = hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:8]
         return f"<{entity}_{digest}>"
 
-    def anonymize(self, text: str, findings: Sequence[Finding]) -> str:
-        out, cursor = [], 0
+    def anonymize(self, text: str, findings: Sequence[Finding], *, avoid: str | None = None) -> str:
+        return self.anonymize_with_edits(text, findings, avoid=avoid)[0]
+
+    def anonymize_with_edits(self, text: str, findings: Sequence[Finding], *,
+                             avoid: str | None = None) -> tuple[str, list[Edit]]:
+        """The scrubbed text and where each replacement went (original and new offsets), which
+        span re-mapping and the residual check need."""
+        out, edits, cursor, length = [], [], 0, 0
+        context = text if avoid is None else avoid
         for f in findings:
-            out.append(text[cursor:f.start])
-            out.append(self.replacement(f.entity_type, text[f.start:f.end]))
+            kept = text[cursor:f.start]
+            out.append(kept)
+            length += len(kept)
+            new = self.replacement(f.entity_type, text[f.start:f.end], avoid=context)
+            out.append(new)
+            edits.append(Edit(f.start, f.end, length, length + len(new), f.entity_type))
+            length += len(new)
             cursor = f.end
         out.append(text[cursor:])
-        return "".join(out)
+        return "".join(out), edits
 
-    def scrub(self, texts: Sequence[str]) -> list[tuple[str, list[Finding]]]:
+    def scrub(self, texts: Sequence[str], *, contexts: Sequence[str] | None = None) -> list[tuple[str, list[Finding]]]:
+        return [(scrubbed, findings) for scrubbed, findings, _ in self.scrub_with_edits(texts, contexts=contexts)]
+
+    def scrub_with_edits(self, texts: Sequence[str], *,
+                         contexts: Sequence[str] | None = None) -> list[tuple[str, list[Finding], list[Edit]]]:
+        """`contexts[i]`: the whole row text i belongs to (surrogates avoid its words); default the text."""
         all_findings = self.analyze(texts)
-        return [(self.anonymize(text, findings), findings) for text, findings in zip(texts, all_findings)]
+        contexts = contexts if contexts is not None else [None] * len(texts)
+        out = []
+        for text, findings, context in zip(texts, all_findings, contexts):
+            scrubbed, edits = self.anonymize_with_edits(text, findings, avoid=context)
+            out.append((scrubbed, findings, edits))
+        return out
 
 
 def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:

@@ -16,27 +16,41 @@ from .errors import ScrubInputError
 from .fileio import (Limits, RowWriter, atomic_output, check_text_fields, count_rows, open_records,
                      sha256_file)
 from .residual import ResidualTally, find_residuals, mask
+from .spans import Edit, SpanError, blank_edits, remap_spans, split_tokens
 
 ROWS_PER_TASK = 64  # rows sent to a worker at once
 _ENGINES: dict = {}
+_BOUND: dict = {}
 
 
 def get_engine(config: ScrubConfig):
-    """One engine per process and config (building one loads spaCy and the name lists)."""
+    """One engine per process and detection config (building one loads spaCy and the name lists);
+    operators and key are bound on top of it, so another operator or dataset loads nothing."""
     from .engine import ScrubEngine
 
-    key = (config.entities, config.score_threshold, config.language, config.model, config.chunk_chars,
-           config.allow_list, config.batch_size, tuple(sorted(config.operators.items())), config.operator,
-           config.pseudonym_secret, config.scrub_all_dates)
-    if key not in _ENGINES:
+    detection = (config.entities, config.score_threshold, config.language, config.model, config.chunk_chars,
+                 config.allow_list, config.batch_size, config.scrub_all_dates)
+    if detection not in _ENGINES:
         _ENGINES.clear()  # keep at most one (they are large)
-        _ENGINES[key] = ScrubEngine(config)
-    return _ENGINES[key]
+        _BOUND.clear()
+        _ENGINES[detection] = ScrubEngine(config)
+    operators = (detection, tuple(sorted(config.operators.items())), config.operator, config.pseudonym_secret)
+    if operators not in _BOUND:
+        if len(_BOUND) >= 8:
+            _BOUND.clear()
+        _BOUND[operators] = _ENGINES[detection].with_operators(config)
+    return _BOUND[operators]
 
 
 def scrub_texts(texts: list[str], *, config: ScrubConfig):
     """In-process scrub of plain strings: [(scrubbed text, [Finding, ...]), ...]."""
     return get_engine(config).scrub(list(texts))
+
+
+def residuals_of(scrubbed: str, edits: Sequence[Edit]) -> list[tuple[str, str]]:
+    """The residual check on a scrubbed text, minus what the scrubber wrote there: a surrogate
+    looks like PII by design; a real value beside it is still found (keyed by offsets)."""
+    return find_residuals(blank_edits(scrubbed, edits))
 
 
 # -- worker side ---------------------------------------------------------------------------
@@ -49,13 +63,14 @@ def _init_worker(config: ScrubConfig) -> None:
     get_engine(config)
 
 
-def _scrub_task(texts: list[str], config: ScrubConfig | None = None):
-    """Scrub a batch; return only what the parent needs (no raw values)."""
+def _scrub_task(texts: list[str], config: ScrubConfig | None = None, contexts: list[str] | None = None):
+    """Scrub a batch; return only what the parent needs (no raw values): the scrubbed text, the
+    kinds found, the masked residuals and the edits (offsets) for span re-mapping."""
     engine = get_engine(config or _worker_config)
     out = []
-    for scrubbed, findings in engine.scrub(texts):
-        residuals = [(entity, mask(value)) for entity, value in find_residuals(scrubbed)]
-        out.append((scrubbed, [f.entity_type for f in findings], residuals))
+    for scrubbed, findings, edits in engine.scrub_with_edits(texts, contexts=contexts):
+        residuals = [(entity, mask(value)) for entity, value in residuals_of(scrubbed, edits)]
+        out.append((scrubbed, [f.entity_type for f in findings], residuals, edits))
     return out
 
 
@@ -128,14 +143,14 @@ class _Results:
         if self.workers > 1:
             self.pool = _start_pool(config, self.workers)
 
-    def map(self, jobs: Iterable[tuple[object, list[str]]]) -> Iterator[tuple[object, list]]:
+    def map(self, jobs: Iterable[tuple[object, list[str], list[str] | None]]) -> Iterator[tuple[object, list]]:
         if self.pool is None:
-            for tag, texts in jobs:
-                yield tag, _scrub_task(texts, self.config)
+            for tag, texts, contexts in jobs:
+                yield tag, _scrub_task(texts, self.config, contexts)
             return
         pending: deque = deque()
-        for tag, texts in jobs:
-            pending.append((tag, self.pool.apply_async(_scrub_task, (texts,))))
+        for tag, texts, contexts in jobs:
+            pending.append((tag, self.pool.apply_async(_scrub_task, (texts, None, contexts))))
             if len(pending) >= self.workers * 3:
                 tag0, res = pending.popleft()
                 yield tag0, res.get()
@@ -152,17 +167,26 @@ class _Results:
 def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: Sequence[str],
                config: ScrubConfig, start_row: int = 0, end_row: int | None = None,
                progress: Callable[[int, int], None] | None = None,
-               keep_fields: Sequence[str] | None = None) -> dict:
+               keep_fields: Sequence[str] | None = None, token_label_field: str | None = None) -> dict:
     """Scrub rows [start_row, end_row) of a CSV/JSONL(.gz) file into output_path (atomic).
 
     Output is uncompressed, in the input's format, rows in order. `keep_fields` are the other
     columns written verbatim (a version's label and keep columns); every column not scrubbed and
     not in it is dropped before anything is written (G2). `keep_fields=None` keeps every column
     (the command-line tool's behaviour). The residual check runs on every written column.
-    Returns a JSON-serialisable report.
+    `token_label_field`: a written column of token labels over the one text field, kept true
+    through the scrub (spans re-mapped, a token column scrubbed token for token; see
+    `TokenLabels`). Returns a JSON-serialisable report.
     """
     if not text_fields:
         raise ScrubInputError("no text fields given: name at least one column to scrub")
+    if token_label_field is not None:
+        if len(text_fields) != 1:
+            raise ScrubInputError("token labels point into one text column: give exactly one column to scrub "
+                                  f"(got {len(text_fields)})")
+        if token_label_field in text_fields or (keep_fields is not None and token_label_field not in keep_fields):
+            raise ScrubInputError(f"the token-label column {token_label_field!r} must be written as it is, "
+                                  "not scrubbed or dropped")
     if start_row < 0 or (end_row is not None and end_row < start_row):
         raise ScrubInputError(f"invalid row range [{start_row}, {end_row})")
     text_fields = list(text_fields)
@@ -187,14 +211,21 @@ def scrub_file(input_path, output_path, *, fmt: str | None = None, text_fields: 
                     raise ScrubInputError(f"field(s) {missing} to keep not found; the file's columns are "
                                           f"{list(records.columns)}")
         get, put = _field_getter(records.format, records.columns, text_fields)
+        labels = None
+        if token_label_field is not None:
+            if records.format == "csv" and token_label_field not in records.columns:
+                raise ScrubInputError(f"token-label column {token_label_field!r} not found; the file's columns are "
+                                      f"{list(records.columns)}")
+            labels = TokenLabels(*_field_getter(records.format, records.columns, [token_label_field]))
+        plan = _RowPlanner(get, labels, surrogates=config.uses_surrogates)
         project, out_columns = _projection(records.format, records.columns, text_fields, keep_fields)
         runner = _Results(config)
         ok = False
         try:
             with atomic_output(output_path) as fh:
                 writer = RowWriter(fh, records.format, out_columns)
-                for (first, rows), results in _run_batches(runner, records.rows, get, start_row, end_row):
-                    _apply(rows, results, first, get, put, text_fields, by_field, residual, seen_fields)
+                for (first, rows), results in _run_batches(runner, records.rows, plan, start_row, end_row):
+                    _apply(rows, results, first, plan, put, text_fields, by_field, residual, seen_fields)
                     for offset, row in enumerate(rows):
                         row = project(row)
                         _check_verbatim(row, records.format, out_columns, text_fields, residual, first + offset)
@@ -270,33 +301,133 @@ def _check_verbatim(row, fmt: str, out_columns: Sequence[str], text_fields: Sequ
             residual.add(text, row=row_index, field=column)
 
 
-def _run_batches(runner: _Results, rows, get, start_row, end_row):
+def _run_batches(runner: _Results, rows, plan: "_RowPlanner", start_row, end_row):
     def jobs():
         for first, batch in _batches(rows, start_row, end_row, ROWS_PER_TASK):
-            texts = [t for row in batch for v in get(row) for t in text_leaves(v)]
-            yield (first, batch), texts
+            texts: list[str] = []
+            contexts: list[str] | None = [] if plan.surrogates else None
+            for offset, row in enumerate(batch):
+                leaves = [t for field_leaves, _ in plan.leaves(row, first + offset) for t in field_leaves]
+                texts += leaves
+                if contexts is not None:  # a surrogate must bring in no word of its row
+                    contexts += ["\n".join(leaves)] * len(leaves)
+            yield (first, batch), texts, contexts
     return runner.map(jobs())
 
 
-def _apply(rows, results, first, get, put, text_fields, by_field, residual: ResidualTally, seen_fields) -> None:
+class TokenLabels:
+    """A token-label column (the training target of NER) kept true through the scrub.
+
+    - Span annotations (`[{"start", "end", "label"}]`, offsets into the text field) are re-mapped
+      onto the scrubbed text; a span overlapping a replacement takes the replacement's extent.
+      Nothing but start, end and label is written (no surface text rides in a label, G2).
+    - BIO tags (`["O", "B-X", ...]`) beside a token column (a list of tokens, or its JSON text in a
+      CSV cell): the tokens are scrubbed together as `" ".join(tokens)` (NER needs the context)
+      and cut back into as many tokens (`spans.split_tokens`), so tag i still belongs to token i.
+      A scrubbed token holds its replacement (a tag, pseudonym or surrogate word) and keeps its tag.
+    An empty cell (null, "", []) passes as it is. Anything else stops the scrub with the row number
+    (G10); no value is named.
+    """
+
+    def __init__(self, get, put):
+        self._get, self._put = get, put
+
+    def read(self, row, index: int) -> tuple[str, list] | None:
+        """("spans" | "tags", parsed cell) or None for an empty cell."""
+        value = self._get(row)[0]
+        if value is None or value == "" or value == []:
+            return None
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ScrubInputError(f"row {index + 1}: the token-label column is not JSON") from None
+        if not isinstance(value, list):
+            raise ScrubInputError(f"row {index + 1}: the token-label column must hold a list of spans or BIO tags")
+        if not value:
+            return None
+        if all(isinstance(item, str) for item in value):
+            if not all(t == "O" or (t[:2] in ("B-", "I-") and len(t) > 2) for t in value):
+                raise ScrubInputError(f"row {index + 1}: a BIO tag is not O, B-TYPE or I-TYPE")
+            return "tags", value
+        if all(isinstance(item, dict) for item in value):
+            return "spans", value
+        raise ScrubInputError(f"row {index + 1}: the token-label column mixes spans and tags or holds other values")
+
+    def write(self, row, spans: list[dict]) -> None:
+        was_text = isinstance(self._get(row)[0], str)
+        self._put(row, [json.dumps(spans, ensure_ascii=False) if was_text else spans])
+
+
+class _RowPlanner:
+    """The texts of a row sent to the scrubber, per text field: its leaves, and (for a token
+    column under BIO tags) the tokens they were joined from."""
+
+    def __init__(self, get, labels: TokenLabels | None, *, surrogates: bool):
+        self.get, self.labels, self.surrogates = get, labels, surrogates
+
+    def leaves(self, row, index: int) -> list[tuple[list[str], list[str] | None]]:
+        values = self.get(row)
+        cell = self.labels.read(row, index) if self.labels is not None else None
+        if cell is not None and cell[0] == "tags":
+            tokens = _tokens_of(values[0])
+            if tokens is None:
+                raise ScrubInputError(f"row {index + 1}: BIO tags need a token column (a list of tokens)")
+            if len(tokens) != len(cell[1]):
+                raise ScrubInputError(f"row {index + 1}: {len(cell[1])} BIO tags for {len(tokens)} tokens")
+            return [([" ".join(tokens)], tokens)]
+        return [(text_leaves(value), None) for value in values]
+
+
+def _tokens_of(value) -> list[str] | None:
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, list) and all(isinstance(t, str) for t in value):
+        return value
+    return None
+
+
+def _apply(rows, results, first, plan: _RowPlanner, put, text_fields, by_field, residual: ResidualTally,
+           seen_fields) -> None:
     cursor = 0
     for offset, row in enumerate(rows):
-        values = get(row)
+        index = first + offset
+        values = plan.get(row)
         new_values = []
-        for field, value in zip(text_fields, values):
+        edits_of_first: list[Edit] | None = None
+        for field, value, (leaves, tokens) in zip(text_fields, values, plan.leaves(row, index)):
             if isinstance(row, dict) and field in row:
                 seen_fields.add(field)
-            leaves = text_leaves(value)
             if not leaves:  # null, true/false: nothing a person can be named in
                 new_values.append(value)
                 continue
             done = results[cursor:cursor + len(leaves)]
             cursor += len(leaves)
-            for _scrubbed, entities, residuals in done:
+            for _scrubbed, entities, residuals, _edits in done:
                 by_field[field].update(entities)
                 for entity, masked in residuals:
-                    residual.count(entity, masked, row=first + offset, field=field)
-            new_values.append(rebuild_with(value, iter([r[0] for r in done])))
+                    residual.count(entity, masked, row=index, field=field)
+            if tokens is not None:
+                scrubbed, _, _, edits = done[0]
+                new_tokens = split_tokens(tokens, scrubbed, edits)
+                new_values.append(json.dumps(new_tokens, ensure_ascii=False) if isinstance(value, str) else new_tokens)
+            else:
+                new_values.append(rebuild_with(value, iter([r[0] for r in done])))
+                if edits_of_first is None and isinstance(value, str):
+                    edits_of_first = done[0][3]
+        if plan.labels is not None:
+            cell = plan.labels.read(row, index)
+            if cell is not None and cell[0] == "spans":
+                if not isinstance(values[0], str):
+                    raise ScrubInputError(f"row {index + 1}: span annotations need running text in the text column")
+                try:
+                    spans = remap_spans(cell[1], edits_of_first or [], text_length=len(values[0]))
+                except SpanError as exc:
+                    raise ScrubInputError(f"row {index + 1}: {exc}") from None
+                plan.labels.write(row, spans)
         put(row, new_values)
 
 

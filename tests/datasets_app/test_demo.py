@@ -77,3 +77,22 @@ def test_demo_ner_dataset_is_scrubbed_with_spans_as_its_label_and_approved(setti
     kinds = {span["label"] for row in rows for span in row["entities"]}
     assert kinds == {"PRODUCT", "ERROR_CODE"}
     assert not any("+" in row["text"][s["start"]:s["end"]] for row in rows for s in row["entities"])
+    # PII replaced by surrogates, every generated ticket kept: the spans were re-mapped, not curated.
+    from datasets_app.demo_tickets import PRODUCTS, generate_ner_tickets
+
+    assert version.operator == "surrogate" and version.pii_report["operator"]["name"] == "surrogate"
+    raw = generate_ner_tickets(NER_ROWS, seed=2027)
+    assert len(rows) == len(raw) == NER_ROWS
+    moved = kept = 0
+    for before, after in zip(raw, rows):
+        assert len(after["entities"]) == len(before["entities"])
+        for old, new in zip(before["entities"], after["entities"]):
+            covered = after["text"][new["start"]:new["end"]]
+            if covered == before["text"][old["start"]:old["end"]]:
+                kept += 1
+                moved += new["start"] != old["start"]
+    # on their products and codes (the rest: ones the scrubber took for PII, now covering the surrogate)
+    assert kept >= 0.9 * sum(len(r["entities"]) for r in raw)
+    assert moved > 50  # names before the spans were replaced by surrogates of other lengths
+    assert "<PERSON>" not in " ".join(r["text"] for r in rows)
+    assert any(product in rows[0]["text"] for product in PRODUCTS)

@@ -44,6 +44,22 @@ def test_gzipped_jsonl_with_pseudonyms(tmp_path):
     assert report["config"]["pseudonym_secret_fingerprint"].startswith("sha256:") and "k1" not in json.dumps(report)
 
 
+def test_surrogates_with_span_labels_re_mapped(tmp_path):
+    text = "Olga Petrova says SyncDrive fails."
+    rows = [{"id": i, "text": text, "entities": [{"start": 18, "end": 27, "label": "PRODUCT"}]} for i in range(3)]
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(jsonl_bytes(rows))
+    report = run(str(source), str(target), "--text-fields", "text", "--keep-fields", "entities",
+                 "--token-label-field", "entities", "--operator", "surrogate", "--secret", "k1", "--workers", "1")
+    out = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len({r["text"] for r in out}) == 1 and "Petrova" not in out[0]["text"] and "<PERSON>" not in out[0]["text"]
+    span = out[0]["entities"][0]
+    assert out[0]["text"][span["start"]:span["end"]] == "SyncDrive"
+    assert report["config"]["operator"] == "surrogate" and report["residual"]["total"] == 0
+    with pytest.raises(CommandError, match="secret"):
+        run(str(source), str(target), "--text-fields", "text", "--operator", "surrogate", "--secret", "")
+
+
 def test_keep_fields_drops_every_other_column(tmp_path):
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(csv_bytes())

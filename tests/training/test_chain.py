@@ -40,6 +40,9 @@ def test_launch_trains_and_publishes_model_card_and_attribution(
     assert [a["id"] for a in entry["agreements"]] == [covered_version.agreement.pk]
     assert entry["agreements"][0]["terms_sha256"] == covered_version.agreement.terms_sha256
     assert entry["scrubber"] == covered_version.scrubber_config
+    # Which operator replaced the PII (tag, pseudonym, surrogate): in attribution.json and the card.
+    assert entry["pii_operator"] == covered_version.operator_summary
+    assert entry["pii_operator"].startswith(f"{covered_version.operator}: replaced with ")
     assert manifest["base_model"]["name"] == "tiny-bert" and manifest["base_model"]["license"] == "Apache-2.0"
     assert manifest["effective_license"]["license_expression"] == dataset.license
     assert manifest["code_version"] not in ("", "unknown")
@@ -62,6 +65,7 @@ def test_launch_trains_and_publishes_model_card_and_attribution(
     assert len(manifest["evaluation"]["confusion_matrix"]) == len(labels)
     assert manifest["splits"]["test"] > 0 and "### Per label (test split)" in card
     assert "## Intended use" in card and dataset.organization.name in card
+    assert f"PII replaced by: {covered_version.operator_summary}" in card
 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get(f"/api/training-runs/{run.pk}/artifacts/model/").streaming_content)))
     names = {name.split("/", 1)[1] for name in archive.namelist()}

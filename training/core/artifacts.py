@@ -263,6 +263,8 @@ def _datasets_section(datasets: Sequence[DatasetRef]) -> str:
         line = "- " + "; ".join(details)
         if dataset.get("attribution"):
             line += f"\n  - attribution: {dataset['attribution']}"
+        if dataset.get("pii_operator"):
+            line += f"\n  - PII replaced by: {dataset['pii_operator']}"
         rows.append(line)
     return "\n".join(rows) + "\n"
 

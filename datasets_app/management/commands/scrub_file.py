@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from datasets_app import scrub_runner
 from datasets_app.scrubbing import ScrubInputError, scrub_file
+from datasets_app.scrubbing.config import KEYED_OPERATORS, OPERATORS
 
 
 class Command(BaseCommand):
@@ -28,17 +29,20 @@ class Command(BaseCommand):
             help="comma-separated columns written as they are; with it, every other column is dropped "
             "(what a version's label/keep roles do). Default: every column is written.",
         )
-        parser.add_argument("--operator", choices=["replace", "pseudonym"], default="replace")
+        parser.add_argument("--operator", choices=list(OPERATORS), default="replace")
         parser.add_argument(
             "--secret", default=os.environ.get("ACCORD_PSEUDONYM_SECRET", ""),
-            help="HMAC key for --operator pseudonym (default: $ACCORD_PSEUDONYM_SECRET)",
+            help="key for --operator pseudonym or surrogate (default: $ACCORD_PSEUDONYM_SECRET)",
         )
+        parser.add_argument("--token-label-field", default=None,
+                            help="a kept column of NER spans or BIO tags over the one text field: re-mapped "
+                            "onto the scrubbed text")
         parser.add_argument("--workers", type=int, default=0, help="processes (default: one per CPU)")
         parser.add_argument("--max-line-bytes", type=int, default=settings.ACCORD_MAX_LINE_BYTES)
 
     def handle(self, *args, **options):
-        if options["operator"] == "pseudonym" and not options["secret"]:
-            raise CommandError("--operator pseudonym needs --secret (or ACCORD_PSEUDONYM_SECRET).")
+        if options["operator"] in KEYED_OPERATORS and not options["secret"]:
+            raise CommandError(f"--operator {options['operator']} needs --secret (or ACCORD_PSEUDONYM_SECRET).")
         fmt = options["format"] or scrub_runner.format_from_name(options["input"])
         try:
             if options["text_fields"]:
@@ -54,7 +58,7 @@ class Command(BaseCommand):
             if options["keep_fields"] is not None:
                 keep = [f.strip() for f in options["keep_fields"].split(",") if f.strip()]
             report = scrub_file(options["input"], options["output"], fmt=fmt, text_fields=text_fields, config=config,
-                                keep_fields=keep)
+                                keep_fields=keep, token_label_field=options["token_label_field"])
         except ScrubInputError as exc:
             raise CommandError(f"{options['input']}: {exc}") from exc
         except ValueError as exc:  # a configuration the core refuses

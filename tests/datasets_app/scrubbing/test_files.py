@@ -115,11 +115,11 @@ def test_failure_midway_leaves_no_output(tmp_path, config, monkeypatch):
     calls = {"n": 0}
     real = pipeline._scrub_task
 
-    def flaky(texts, cfg=None):
+    def flaky(texts, cfg=None, contexts=None):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker crashed")
-        return real(texts, cfg)
+        return real(texts, cfg, contexts)
 
     monkeypatch.setattr(pipeline, "_scrub_task", flaky)
     monkeypatch.setattr(pipeline, "ROWS_PER_TASK", 8)  # several batches, so the failure is midway
