@@ -28,6 +28,7 @@ with without_optional_ml_stacks():
 
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
+from .whole_text import recurring_values  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
@@ -131,8 +132,9 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         nlp = self.nlp[language]
         docs = [nlp.make_doc(str(text)) for text in texts]
         snippets, owners = [], []
+        every_capital = bool({"ORG", "NORP"} & set(self.ner_model_configuration.model_to_presidio_entity_mapping))
         for index, doc in enumerate(docs):
-            for start, end in _ner_windows(doc, self._lexicon):
+            for start, end in _ner_windows(doc, self._lexicon, every_capital):
                 span = doc[start:end]
                 snippets.append(span.as_doc())  # already tokenised: NER only, no second tokeniser pass
                 owners.append((index, span.start_char))
@@ -165,8 +167,10 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
 NER_WINDOW = 5
 
 
-def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
-    """Token ranges around words NER could call a person or place, merged when close."""
+def _ner_windows(doc, lexicon, every_capital: bool = False) -> list[tuple[int, int]]:
+    """Token ranges around words NER could call a person or place, merged when close. With
+    organisations or groups asked for, every capitalised word inside a sentence counts ("the
+    United Nations", "European Commission" are English words)."""
     windows: list[tuple[int, int]] = []
     for token in doc:
         text = token.text
@@ -174,7 +178,7 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
             continue
         # a capital inside a sentence marks a proper noun even on an English word people are
         # named ("Trump", "Rose"); other capitalised English words ("Order", "Support") need none
-        if lexicon.is_common(text) and (text.isupper() or text.lower() not in lexicon.word_names
+        if lexicon.is_common(text) and (text.isupper() or (text.lower() not in lexicon.word_names and not every_capital)
                                         or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
@@ -436,7 +440,7 @@ class ScrubEngine:
             findings = resolve_overlaps_findings(findings)
         if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
             findings = _address_blocks(text, findings)
-        return findings
+        return recurring_values(text, findings)
 
     def _covered(self, findings, start: int, end: int) -> bool:
         return any(f.start < end and start < f.end for f in findings)
@@ -499,7 +503,7 @@ def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.start)
 
 
-_DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*:?\s*)?")
+_DOB_AFTER_NAME = re.compile(r"(?i)[ \t]*(?:[(\[,:|]|[-–—]|\n)?[ \t]*(?:(?:b\.|born|dob|d\.o\.b\.?)[ \t]*:?[ \t]*)?")
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 
 

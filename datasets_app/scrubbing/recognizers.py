@@ -13,6 +13,7 @@ from typing import List, Optional
 from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
 from .lexicon import Lexicon, get_lexicon
 
 _MONTHS = (
@@ -66,7 +67,8 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?"
+    r"|number|no|nr|ext(?:ension)?|contact|desk|landline|mob|voicemail|registered|answering|messages?)\b"
+    r"[^\d\n]{0,25}?"
     r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
@@ -198,7 +200,7 @@ def date_of_birth_recognizer() -> PatternRecognizer:
     return PatternRecognizer(
         supported_entity="DATE_OF_BIRTH", name="AccordDateOfBirthRecognizer", patterns=patterns,
         context=["born", "birth", "dob", "d.o.b", "d.o.b.", "birthday", "birthdate", "bday",
-                 "b-day", "birthdays", "geboren", "née", "nee"],
+                 "b-day", "birthdays", "geboren", "née", "nee", "age", "aged"],
     )
 
 
@@ -274,6 +276,8 @@ def _joined(gap: str) -> bool:
     return bool(gap) and gap.isspace() and "\n" not in gap
 
 
+_LINKISH = re.compile(r"(?i)(?:https?://|www\.)\S+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|"
+                      r"fr|info|biz|me|tv|ly|app|dev)\b(?:/\S*)?")
 _SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
 
 
@@ -303,6 +307,9 @@ class NameListRecognizer(LocalRecognizer):
         if "PERSON" not in entities:
             return []
         words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        if "." in text or "/" in text:  # "example.org", "www.thomas.com": parts of an address, no names
+            links = [(m.start(), m.end()) for m in _LINKISH.finditer(text)]
+            words = [w for w in words if not any(a <= w[0] < b for a, b in links)]
         gaps = [text[words[i - 1][1]:w[0]] if i else text[:w[0]] for i, w in enumerate(words)]
         kinds = [self._kind(w[2]) for w in words]
         scores = self._seed_scores(words, gaps, kinds)
@@ -430,6 +437,17 @@ class NameListRecognizer(LocalRecognizer):
 
 
 _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
+_INSIDE_LEADS = {"in", "near", "outside", "around"}
+# nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
+_PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
+                "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
+
+
+def _ner_spans(nlp_artifacts, label: str) -> list[tuple[int, int]]:
+    doc = getattr(nlp_artifacts, "tokens", None)
+    if doc is None or not hasattr(doc, "ents"):
+        return []
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ == label]
 
 
 class PlaceRecognizer(LocalRecognizer):
@@ -442,11 +460,25 @@ class PlaceRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
+    def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
+        """A capitalised or ALL-CAPS word no list knows, before "bridge", "river", "station" ...:
+        the name of that place ("WEDGECARRUP bridge is falling down")."""
+        found = []
+        for k in range(len(words) - 1):
+            word, nxt = words[k][2], words[k + 1][2]
+            if nxt.lower() in _PLACE_NOUNS and text[words[k][1]:words[k + 1][0]] == " " and len(word) >= 4 \
+                    and word[:1].isupper() and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word) \
+                    and word.lower() not in self.lexicon.never_names:
+                found.append(RecognizerResult("LOCATION", words[k][0], words[k][1], 0.6, recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return found
+
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "LOCATION" not in entities:
             return []
         words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        results: List[RecognizerResult] = []
+        orgs = _ner_spans(nlp_artifacts, "ORG")
+        results: List[RecognizerResult] = self._beside_place_words(text, words, orgs)
         i = 0
         while i < len(words):
             hit = 0
@@ -466,10 +498,19 @@ class PlaceRecognizer(LocalRecognizer):
                     if phrase and phrase.lower() in self.lexicon.places and not self.lexicon.is_common(phrase):
                         hit, score = n, 0.5
                         break
-            if not hit and i > 0 and words[i - 1][2].lower() in _PLACE_LEADS and words[i][2][:1].isupper() \
-                    and text[words[i - 1][1]:words[i][0]] == " " and not self.lexicon.is_common(words[i][2]) \
-                    and not self.lexicon.is_nounish(words[i][2]) and len(words[i][2]) >= 3:
+            lead = words[i - 1][2].lower() if i > 0 and text[words[i - 1][1]:words[i][0]] == " " else ""
+            org = next(((a, b) for a, b in orgs if a == words[i][0]), None)
+            if not hit and org and lead in _INSIDE_LEADS:
+                # "in WI", "near Haunted House": NER's organisation after "in" is a place
+                n = sum(1 for w in words[i:] if w[1] <= org[1])
+                hit, score = max(n, 1), 0.6
+            elif not hit and lead in _PLACE_LEADS and words[i][2][:1].isupper() and len(words[i][2]) >= 3 \
+                    and not self.lexicon.is_common(words[i][2]) and not self.lexicon.is_nounish(words[i][2]) \
+                    and not (org and lead not in _INSIDE_LEADS):  # "work at Microsoft" is no place
                 hit, score = 1, 0.4
+            if not hit and words[i][2] in self.lexicon.state_codes and (
+                    lead in _PLACE_LEADS or re.search(r"[^\W\d_]{3,},[ \t]$", text[max(0, words[i][0] - 20):words[i][0]])):
+                hit, score = 1, 0.6  # "in WI", "Madison, WI"
             if hit:
                 results.append(RecognizerResult(
                     "LOCATION", words[i][0], words[i + hit - 1][1], score,
@@ -528,7 +569,8 @@ def accord_recognizers() -> list:
         iban_recognizer(), checked_iban_recognizer(), ssn_recognizer(),
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
-        HandleRecognizer(lexicon), url_recognizer(),
+        HandleRecognizer(lexicon), url_recognizer(), SubjectNameRecognizer(lexicon),
+        AddressBlockRecognizer(lexicon),
     ]
 
 
@@ -538,7 +580,7 @@ ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "Ac
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
                       "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
-                      "AccordUrlRecognizer")
+                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer")
 
 
 def recognizer_names() -> list[str]:
