@@ -54,11 +54,12 @@ class SubjectNameRecognizer(LocalRecognizer):
 
     def _candidate(self, word: str) -> bool:
         lex, key = self.lexicon, word.lower()
-        if len(word) < 3 or (word.isupper() and len(word) > 1) or key in _CALENDAR or _LAUGH.fullmatch(key) \
+        if len(word) < 3 or (word.isupper() and len(word) > 1) or key in _CALENDAR or key in _PRONOUNS \
+                or _LAUGH.fullmatch(key) \
                 or key in lex.never_names or lex.is_stop(word) or key in lex.places:
             return False
         if key in lex.first_names:  # a first name that is also a word ("Bill", "joke") needs its capital
-            return key not in _PRONOUNS and (word[:1].isupper() or not lex.is_common(word))
+            return word[:1].isupper() or not lex.is_common(word)
         return not lex.is_common(word) and not lex.is_nounish(word) and not lex.is_name(word)
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
@@ -93,7 +94,7 @@ _L = r"(?:[^\W\d_]|∆)"  # a letter; ∆ stands in for Greek Δ in some generat
 _NAME_WORDS = _L + r"[\w'’.∆\-]*(?:[ \t][\w'’.∆\-]+){0,3}"
 _ADDRESS_BLOCK = re.compile(
     r"(?<![\w'’.\-])(" + _NAME_WORDS + r")[ \t](\d{1,5}[A-Za-z]?)\.?,[ \t]*(" + _L + r"[\w'’∆\-]*(?:[ \t\-][\w'’∆\-]+){0,3}),"
-    r"[ \t]*(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?![\w\-])")
+    r"[ \t]*(?:[A-Za-z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?![\w\-])")
 
 
 def _capital(word: str) -> bool:
@@ -130,7 +131,8 @@ class AddressBlockRecognizer(LocalRecognizer):
             # the match may start a few words early ("one to Hraunás 21, ..."): the street starts
             # at its first capitalised word
             start = self._street_start(m.group(1))
-            if start is None or not _capital(town):
+            # the scrubber reads ALL-CAPS runs lower-cased ("ΠΑΛΑΙΟΧΩΡΙ, KA" -> "παλαιοχωρι, ka")
+            if start is None or not (_capital(town) or (town.islower() and not self.lexicon.is_common(town))):
                 continue
             found.append(RecognizerResult(
                 "STREET_ADDRESS", m.start(1) + start, m.end(), 0.6,

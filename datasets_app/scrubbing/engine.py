@@ -591,7 +591,8 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ALPHA_RUN = re.compile(r"(?<![\w@#])[^\W\d_]+(?![\w@])")  # whole words only: not "GB" of "GB82"
+# whole words only: not "GB" of "GB82", nor "martin" of "www.martin.com"
+_ALPHA_RUN = re.compile(r"(?<![\w@#./])[^\W\d_]+(?![\w@/]|\.[^\W\d_])")
 _LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
 
 

@@ -278,6 +278,14 @@ def _joined(gap: str) -> bool:
 
 _LINKISH = re.compile(r"(?i)(?:https?://|www\.)\S+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|"
                       r"fr|info|biz|me|tv|ly|app|dev)\b(?:/\S*)?")
+def _outside_links(text: str, words: list) -> list:
+    """"example.org", "www.thomas.com": the words of a web address are no names or places."""
+    if "." not in text and "/" not in text:
+        return words
+    links = [(m.start(), m.end()) for m in _LINKISH.finditer(text)]
+    return [w for w in words if not any(a <= w[0] < b for a, b in links)] if links else words
+
+
 _SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
 
 
@@ -306,10 +314,7 @@ class NameListRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "PERSON" not in entities:
             return []
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        if "." in text or "/" in text:  # "example.org", "www.thomas.com": parts of an address, no names
-            links = [(m.start(), m.end()) for m in _LINKISH.finditer(text)]
-            words = [w for w in words if not any(a <= w[0] < b for a, b in links)]
+        words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         gaps = [text[words[i - 1][1]:w[0]] if i else text[:w[0]] for i, w in enumerate(words)]
         kinds = [self._kind(w[2]) for w in words]
         scores = self._seed_scores(words, gaps, kinds)
@@ -476,7 +481,7 @@ class PlaceRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "LOCATION" not in entities:
             return []
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         orgs = _ner_spans(nlp_artifacts, "ORG")
         results: List[RecognizerResult] = self._beside_place_words(text, words, orgs)
         i = 0
