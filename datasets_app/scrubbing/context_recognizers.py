@@ -23,6 +23,13 @@ _WORD = re.compile(r"(?<![\w@#./])[^\W\d_][^\W\d_'’\-]*(?![\w@]|\.[^\W\d_])")
 _PERSON_VERBS = {
     "is", "was", "has", "had", "got", "gets", "does", "did", "said", "says", "thinks", "knows", "wants",
     "loves", "likes", "made", "makes", "looks", "looked", "sings", "plays", "played", "needs", "went",
+    "lives", "lived", "works", "worked", "moved", "came", "comes", "told", "wrote", "called", "asked",
+}
+# what a person has: "Euphrosyne's address", "Quorvinne's wife" (anywhere in a sentence)
+_PERSONAL_NOUNS = {
+    "address", "phone", "number", "email", "e-mail", "birthday", "wife", "husband", "mother", "father", "mom",
+    "dad", "son", "daughter", "brother", "sister", "friend", "boyfriend", "girlfriend", "partner", "account",
+    "house", "home", "family", "kids", "children", "car", "passport", "profile", "channel", "voice",
 }
 # interjections and addresses before a vocative name: "wow edubes,", "hey Loey,", "dude croy:"
 _OPENERS = {
@@ -70,6 +77,11 @@ class SubjectNameRecognizer(LocalRecognizer):
         for k, m in enumerate(words):
             word = m.group()
             if not self._candidate(word):
+                continue
+            if word[:1].isupper() and re.match(r"['’]s[ \t]+(\w+)", text[m.end():m.end() + 20]) and \
+                    re.match(r"['’]s[ \t]+(\w+)", text[m.end():m.end() + 20]).group(1).lower() in _PERSONAL_NOUNS:
+                found.append(RecognizerResult("PERSON", m.start(), m.end(), 0.6,
+                                              recognition_metadata={**_META, "recognizer_identifier": self.id}))
                 continue
             opened = _sentence_start(text, m.start())
             if not opened and k > 0:
@@ -138,3 +150,27 @@ class AddressBlockRecognizer(LocalRecognizer):
                 "STREET_ADDRESS", m.start(1) + start, m.end(), 0.6,
                 recognition_metadata={"recognizer_name": self.name, "recognizer_identifier": self.id}))
         return found
+
+
+_YEAR = re.compile(r"(?<!\d)(\d{4}|\d{2})(?!\d)")
+
+
+def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year: int) -> bool:
+    """A date written in digits ("03/17/1962", "1962-03-17") with a year at least five years back,
+    on the same line as a person's name and close to it, is taken for that person's date of birth:
+    dates of birth are mostly written so in forms, notes and tickets, and a digit-only date
+    costs no reader a word."""
+    value = text[start:end]
+    if any(c.isalpha() for c in value):
+        return False
+    years = [int(y) for y in _YEAR.findall(value)]
+    year = next((y for y in years if y >= 1000), None)
+    if year is None and years:
+        year = years[-1] + (1900 if years[-1] > today_year % 100 else 2000)
+    if year is None or not 1900 <= year <= today_year - 5:
+        return False
+    for a, b in person_spans:
+        lo, hi = (b, start) if b <= start else (end, a)
+        if hi - lo <= 100 and "\n" not in text[lo:hi]:
+            return True
+    return False

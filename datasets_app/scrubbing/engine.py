@@ -5,6 +5,7 @@ One ``ScrubEngine`` per process (building it loads spaCy and the name lists, ~3 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import os
@@ -29,6 +30,7 @@ with without_optional_ml_stacks():
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
 from .whole_text import recurring_values  # noqa: E402
+from .context_recognizers import numeric_birth_date  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
@@ -366,9 +368,11 @@ class ScrubEngine:
         after a name is that person's date of birth ("Jane Roe (May 24, 1951)"); with
         scrub_all_dates every other date is scrubbed as DATE."""
         found = []
-        name_ends = [r.end for r in sure if r.entity_type == "PERSON"]
+        names = [(r.start, r.end) for r in sure if r.entity_type == "PERSON"]
+        year = datetime.date.today().year
         for r in dates:
-            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for end in name_ends)
+            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for _, end in names) \
+                or numeric_birth_date(text, r.start, r.end, names, year)
             if after_name:
                 found.append(RecognizerResult("DATE_OF_BIRTH", r.start, r.end, 0.6, r.analysis_explanation,
                                               r.recognition_metadata))
@@ -564,7 +568,8 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
     beside a city was left in the text."""
     out: list[Finding] = []
     for f in findings:
-        if f.entity_type == "STREET_ADDRESS":
+        if f.entity_type == "STREET_ADDRESS" or (f.entity_type == "LOCATION" and any(
+                c.isdigit() for c in text[f.start:f.end])):  # "50 Point Walter Road, PALMYRA" read as a place
             town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
             if town:
                 f = Finding(f.entity_type, f.start, town.end(), f.score)

