@@ -72,6 +72,13 @@ _SHORT_PHONE = re.compile(
     r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
 
 
+# "31 66 86", "433 4671", "25 761546": 6-8 digits in two to four groups, phone-shaped even without
+# a phone word; not amounts ("1 250 000"), dates ("12-03-2024") or times and versions
+_GROUPED_NUMBER = re.compile(r"(?<![\w.\-/:+,$€£])\d{2,4}(?:[ \-]\d{2,6}){1,3}(?![\w/%]|[.,\-:/]\d|\s?(?:%|€|\$))")
+_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
+_DATE_LIKE = re.compile(r"\d{1,4}-\d{1,2}-\d{1,4}")
+
+
 class ShortPhoneRecognizer(LocalRecognizer):
     """7-8 digit local numbers ("call 467 3395", "ring 9123 4567"): too common a shape to take
     alone, so they count only with a phone word just before them. (presidio's context
@@ -87,10 +94,19 @@ class ShortPhoneRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "PHONE_NUMBER" not in entities:
             return []
-        return [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6,
-                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+        meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        found = [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6, recognition_metadata=dict(meta))
+                 for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+        taken = {(r.start, r.end) for r in found}
+        for m in _GROUPED_NUMBER.finditer(text):
+            digits = sum(c.isdigit() for c in m.group())
+            if (m.start(), m.end()) in taken or not 6 <= digits <= 8 or _THOUSANDS.fullmatch(m.group()) \
+                    or _DATE_LIKE.fullmatch(m.group()):
+                continue
+            # no phone word: only just above the threshold, so a number a name or date recognizer
+            # explains better keeps its own kind
+            found.append(RecognizerResult("PHONE_NUMBER", m.start(), m.end(), 0.4, recognition_metadata=dict(meta)))
+        return found
 
 
 def short_phone_recognizer() -> LocalRecognizer:

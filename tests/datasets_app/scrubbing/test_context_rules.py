@@ -146,6 +146,22 @@ def test_short_phones_after_more_phone_words(config, text, number):
     _gone(_out(text, config), number)
 
 
+@pytest.mark.parametrize("text, number", [
+    ("Still no message on 31 66 86 after two days.", "31 66 86"),
+    ("Stop sending texts to 25 761546 please.", "25 761546"),
+])
+def test_phone_shaped_groups_without_a_phone_word(config, text, number):
+    _gone(_out(text, config), number)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("The grant was 1 250 000 euros in total.", "1 250 000"),
+    ("Release 12-03-2024 shipped the fix.", "12-03-2024"),
+])
+def test_amounts_and_dates_are_not_phones(config, text, kept):
+    assert kept in _out(text, config)
+
+
 def test_a_value_found_once_is_scrubbed_where_it_recurs(config):
     out = _out("Mobile: (31) 554-902 Desk: (31) 554-902 Home: (31) 554-902", config)
     assert "554" not in out and out.count("<PHONE_NUMBER>") == 3
