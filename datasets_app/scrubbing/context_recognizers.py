@@ -156,10 +156,10 @@ _YEAR = re.compile(r"(?<!\d)(\d{4}|\d{2})(?!\d)")
 
 
 def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year: int) -> bool:
-    """A date written in digits ("03/17/1962", "1962-03-17") with a year at least five years back,
-    on the same line as a person's name and close to it, is taken for that person's date of birth:
-    dates of birth are mostly written so in forms, notes and tickets, and a digit-only date
-    costs no reader a word."""
+    """A date written in digits ("03/17/1962", "1962-03-17") is taken for a date of birth when its
+    year is at least twelve years back, or at least five years back on the same line as a person's
+    name and close to it: dates of birth are mostly written so in forms, notes and tickets, and a
+    digit-only date costs no reader a word (HIPAA counts every date tied to a person anyway)."""
     value = text[start:end]
     if any(c.isalpha() for c in value):
         return False
@@ -169,6 +169,8 @@ def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year
         year = years[-1] + (1900 if years[-1] > today_year % 100 else 2000)
     if year is None or not 1900 <= year <= today_year - 5:
         return False
+    if year <= today_year - 12:
+        return True  # an order, a visit or a ticket is rarely that old; a birth date usually is
     for a, b in person_spans:
         lo, hi = (b, start) if b <= start else (end, a)
         if hi - lo <= 100 and "\n" not in text[lo:hi]:

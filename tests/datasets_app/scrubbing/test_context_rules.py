@@ -180,6 +180,7 @@ def test_a_value_found_once_is_scrubbed_where_it_recurs(config):
     ("Orla Whitcombe (17 March 1962) joined the trial.", "17 March 1962"),
     ("Applicant aged 41, date 03/17/1982 on file.", "03/17/1982"),
     ("Referred by Orla Whitcombe; record opened, 1962-03-17 noted.", "1962-03-17"),  # digits, near a name
+    ("Please correct the date on my file to 11/02/1974, it is wrong.", "11/02/1974"),  # digits, an old year
 ])
 def test_dates_of_birth_after_a_name_or_with_an_age(config, text, date):
     out = _out(text, config)
