@@ -36,6 +36,8 @@ _OPENERS = {
     "wow", "hey", "hi", "hello", "yo", "dude", "bro", "yea", "yeah", "omg", "lol", "chief", "oh", "ok", "okay",
     "congrats", "congratulations", "sorry", "thanks", "welcome", "bye", "miss", "poor", "go", "dear",
 }
+_ADDRESSED = re.compile(r"[ \t]+(?:(?:my|ma)[ \t]+(?:brother|bro|sister|sis|friend|dude|man|boy|girl|guy|love|dear)"
+                        r"|(u|you))\b(?![ \t]*(?:know|mean|guys)\b)", re.I)
 _PRONOUNS = {"anybody", "somebody", "nobody", "everybody", "anyone", "someone", "everyone"}
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -91,7 +93,10 @@ class SubjectNameRecognizer(LocalRecognizer):
             if not opened:
                 continue
             after = text[m.end():m.end() + 3]
-            vocative = re.match(r"[ \t]*[,:](?![\d/])", after) is not None
+            # "Loey, do you", "dude croy: ...", "Skhumba my brother", "hangwani u see now"
+            addressed = _ADDRESSED.match(text, m.end())
+            vocative = re.match(r"[ \t]*[,:](?![\d/])", after) is not None or (
+                addressed is not None and (addressed.group(1) is None or not self.lexicon.is_common(word)))  # "Love you"
             nxt = words[k + 1] if k + 1 < len(words) else None
             subject = (text.startswith(("'s ", "’s "), m.end())
                        or (nxt is not None and re.fullmatch(r"[ \t]+", text[m.end():nxt.start()]) is not None

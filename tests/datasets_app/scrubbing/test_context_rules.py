@@ -38,6 +38,8 @@ def _kept(out: str, *words: str) -> None:
     ("Oxelunde, do you still post the cooking videos?", "Oxelunde"),     # vocative at the start
     ("wow vantrelius, your edit is on trending", "vantrelius"),          # lower-case, after an interjection
     ("hey Quorvinne: loved the last stream", "Quorvinne"),               # speaker-style colon
+    ("Vantrelius my brother, we miss the shows", "Vantrelius"),          # addressed as 'my brother'
+    ("zumbrakiwe u see now, told you so", "zumbrakiwe"),                # addressed as 'u
     ("Harold was at the gate before anyone else.", "Harold"),           # listed first name as subject
 ])
 def test_a_sentence_subject_or_vocative_that_no_list_explains_is_a_name(config, text, name):
@@ -65,6 +67,7 @@ def test_laughter_and_titles_alone_are_not_names(config):
     ("Anybody got a spare charger?", ["Anybody", "spare", "charger"]),
     ("joke's on you, the build passed", ["joke", "build", "passed"]),
     ("Omg, the update finally landed", ["update", "finally", "landed"]),
+    ("Great tips!! Love you all, see you soon", ["Love", "tips", "soon"]),
 ])
 def test_chat_words_and_ordinary_sentence_openers_stay(config, text, kept):
     _kept(_out(text, config), *kept)
