@@ -294,9 +294,12 @@ def _joined(gap: str) -> bool:
 
 _LINKISH = re.compile(r"(?i)(?:https?://|www\.)\S+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|"
                       r"fr|info|biz|me|tv|ly|app|dev)\b(?:/\S*)?")
+_DOT_LETTER = re.compile(r"\w\.[^\W\d_]")
+
+
 def _outside_links(text: str, words: list) -> list:
     """"example.org", "www.thomas.com": the words of a web address are no names or places."""
-    if "." not in text and "/" not in text:
+    if "/" not in text and not _DOT_LETTER.search(text):  # cheap: most texts hold no address
         return words
     links = [(m.start(), m.end()) for m in _LINKISH.finditer(text)]
     return [w for w in words if not any(a <= w[0] < b for a, b in links)] if links else words
@@ -460,6 +463,7 @@ class NameListRecognizer(LocalRecognizer):
 
 _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
 _INSIDE_LEADS = {"in", "near", "outside", "around"}
+_LOWER_CASE_PLACE_LEADS = _PLACE_LEADS | {"lives", "live", "moved"}
 # nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
 _PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
                 "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
@@ -554,7 +558,7 @@ class PlaceRecognizer(LocalRecognizer):
                         hit = n
                         break
             score = 0.9
-            after_lead = i > 0 and words[i - 1][2].lower() in _PLACE_LEADS | {"lives", "live", "moved"} \
+            after_lead = i > 0 and words[i - 1][2].lower() in _LOWER_CASE_PLACE_LEADS \
                 and text[words[i - 1][1]:words[i][0]] == " "
             if not hit and after_lead and not words[i][2][:1].isupper():
                 # lower-case place after "in"/"from"/...: gazetteer only, and never an ordinary word

@@ -16,8 +16,8 @@ def recurring_values(text: str, findings: Sequence[F]) -> list[F]:
     values = {}
     for f in findings:
         value = text[f.start:f.end]
-        if len(value) >= _MIN_CHARS and any(c.isdigit() or c == "@" for c in value):
-            values.setdefault(value, f)
+        if len(value) >= _MIN_CHARS and any(c.isdigit() or c == "@" for c in value) and text.count(value) > 1:
+            values.setdefault(value, f)  # most values occur once: no pattern to build for them
     if not values:
         return list(findings)
     taken = [(f.start, f.end) for f in findings]
