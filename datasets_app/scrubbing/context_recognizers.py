@@ -160,13 +160,14 @@ class AddressBlockRecognizer(LocalRecognizer):
 _YEAR = re.compile(r"(?<!\d)(\d{4}|\d{2})(?!\d)")
 
 
-def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year: int) -> bool:
+def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year: int,
+                       without_name: bool = True) -> bool:
     """A date written in digits ("03/17/1962", "1962-03-17") is taken for a date of birth when its
     year is at least twelve years back, or at least five years back on the same line as a person's
     name and close to it: dates of birth are mostly written so in forms, notes and tickets, and a
     digit-only date costs no reader a word (HIPAA counts every date tied to a person anyway)."""
     value = text[start:end]
-    if any(c.isalpha() for c in value):
+    if any(c.isalpha() or c == ":" for c in value):  # words, or a time: a timestamp is no birth date
         return False
     years = [int(y) for y in _YEAR.findall(value)]
     year = next((y for y in years if y >= 1000), None)
@@ -174,7 +175,7 @@ def numeric_birth_date(text: str, start: int, end: int, person_spans, today_year
         year = years[-1] + (1900 if years[-1] > today_year % 100 else 2000)
     if year is None or not 1900 <= year <= today_year - 5:
         return False
-    if year <= today_year - 12:
+    if without_name and year <= today_year - 12:
         return True  # an order, a visit or a ticket is rarely that old; a birth date usually is
     for a, b in person_spans:
         lo, hi = (b, start) if b <= start else (end, a)

@@ -372,7 +372,8 @@ class ScrubEngine:
         year = datetime.date.today().year
         for r in dates:
             after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for _, end in names) \
-                or numeric_birth_date(text, r.start, r.end, names, year)
+                or numeric_birth_date(text, r.start, r.end, names, year,
+                                      without_name=not self.config.scrub_all_dates)  # else it is a DATE
             if after_name:
                 found.append(RecognizerResult("DATE_OF_BIRTH", r.start, r.end, 0.6, r.analysis_explanation,
                                               r.recognition_metadata))
