@@ -95,8 +95,9 @@ class SubjectNameRecognizer(LocalRecognizer):
             after = text[m.end():m.end() + 3]
             # "Loey, do you", "dude croy: ...", "Skhumba my brother", "hangwani u see now"
             addressed = _ADDRESSED.match(text, m.end())
+            # "u/you" after a first name that is also a word is no vocative: "Love you"
             vocative = re.match(r"[ \t]*[,:](?![\d/])", after) is not None or (
-                addressed is not None and (addressed.group(1) is None or not self.lexicon.is_common(word)))  # "Love you"
+                addressed is not None and (addressed.group(1) is None or not self.lexicon.is_common(word)))
             nxt = words[k + 1] if k + 1 < len(words) else None
             subject = (text.startswith(("'s ", "’s "), m.end())
                        or (nxt is not None and re.fullmatch(r"[ \t]+", text[m.end():nxt.start()]) is not None
@@ -110,7 +111,8 @@ class SubjectNameRecognizer(LocalRecognizer):
 _L = r"(?:[^\W\d_]|∆)"  # a letter; ∆ stands in for Greek Δ in some generated data
 _NAME_WORDS = _L + r"[\w'’.∆\-]*(?:[ \t][\w'’.∆\-]+){0,3}"
 _ADDRESS_BLOCK = re.compile(
-    r"(?<![\w'’.\-])(" + _NAME_WORDS + r")[ \t](\d{1,5}[A-Za-z]?)\.?,[ \t]*(" + _L + r"[\w'’∆\-]*(?:[ \t\-][\w'’∆\-]+){0,3}),"
+    r"(?<![\w'’.\-])(" + _NAME_WORDS + r")[ \t](\d{1,5}[A-Za-z]?)\.?,[ \t]*"
+    r"(" + _L + r"[\w'’∆\-]*(?:[ \t\-][\w'’∆\-]+){0,3}),"
     r"[ \t]*(?:[A-Za-z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?![\w\-])")
 
 

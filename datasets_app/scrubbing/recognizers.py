@@ -464,6 +464,7 @@ class NameListRecognizer(LocalRecognizer):
 _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
 _INSIDE_LEADS = {"in", "near", "outside", "around"}
 _LOWER_CASE_PLACE_LEADS = _PLACE_LEADS | {"lives", "live", "moved"}
+_AFTER_CITY = re.compile(r"[^\W\d_]{3,},[ \t]$")
 # nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
 _PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
                 "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
@@ -485,6 +486,9 @@ class PlaceRecognizer(LocalRecognizer):
 
     def load(self) -> None:
         pass
+
+    def _meta(self) -> dict:
+        return {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
 
     def _unknown_capital(self, word: str) -> bool:
         return word[:1].isupper() and len(word) >= 3 and not self.lexicon.is_common(word) \
@@ -525,8 +529,8 @@ class PlaceRecognizer(LocalRecognizer):
                     or (words[first - 1][2].islower() and len(words[first - 1][2]) <= 4 and first >= 2
                         and self._unknown_capital(words[first - 2][2]))):
                 first -= 1
-            found.append(RecognizerResult("LOCATION", words[first][0], words[k][1], 0.6, recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            found.append(RecognizerResult("LOCATION", words[first][0], words[k][1], 0.6,
+                                          recognition_metadata=self._meta()))
         return found
 
     def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
@@ -538,8 +542,8 @@ class PlaceRecognizer(LocalRecognizer):
             if nxt.lower() in _PLACE_NOUNS and text[words[k][1]:words[k + 1][0]] == " " and len(word) >= 4 \
                     and word[:1].isupper() and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word) \
                     and word.lower() not in self.lexicon.never_names:
-                found.append(RecognizerResult("LOCATION", words[k][0], words[k][1], 0.6, recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+                found.append(RecognizerResult("LOCATION", words[k][0], words[k][1], 0.6,
+                                              recognition_metadata=self._meta()))
         return found
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
@@ -547,7 +551,8 @@ class PlaceRecognizer(LocalRecognizer):
             return []
         words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         orgs = _ner_spans(nlp_artifacts, "ORG")
-        results: List[RecognizerResult] = self._beside_place_words(text, words, orgs) + self._before_regions(text, words)
+        results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
+                                           *self._before_regions(text, words)]
         i = 0
         while i < len(words):
             hit = 0
@@ -577,7 +582,7 @@ class PlaceRecognizer(LocalRecognizer):
                     and not self.lexicon.is_common(words[i][2]) and not self.lexicon.is_nounish(words[i][2]):
                 hit, score = self._name_run(text, words, i), 0.4
             if not hit and words[i][2] in self.lexicon.state_codes and (
-                    lead in _PLACE_LEADS or re.search(r"[^\W\d_]{3,},[ \t]$", text[max(0, words[i][0] - 20):words[i][0]])):
+                    lead in _PLACE_LEADS or _AFTER_CITY.search(text, max(0, words[i][0] - 20), words[i][0])):
                 hit, score = 1, 0.6  # "in WI", "Madison, WI"
             if hit:
                 results.append(RecognizerResult(
