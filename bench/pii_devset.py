@@ -8,7 +8,8 @@ data as shipped there). Nothing in Accord wrote them. Fetch the wheel once (no i
     .venv/bin/python bench/pii_devset.py --wheel var/pe/presidio_evaluator-0.3.2-py3-none-any.whl
 
 Writes var/pii-dev/templates_tune.jsonl (even template lines: look at these while changing the
-scrubber) and var/pii-dev/templates_report.jsonl (odd lines: only report them), in the record
+scrubber) and var/pii-dev/templates_report.jsonl (odd lines: only report them), and the same split
+of the shared WNUT-17 dev set (wnut17_tune / wnut17_report, even / odd records), in the record
 format of ../shared/pii-dev (`{"id", "set", "text", "pii": [{"type", "value", "start", "end"}]}`).
 """
 from __future__ import annotations
@@ -119,13 +120,33 @@ def build(wheel_path: str, out_dir: Path, per_template: int = 6, seed: int = 202
     return counts
 
 
+def split_halves(path: str, out_dir: Path, name: str) -> dict:
+    """Even records of a public set to tune on, odd records to report only (same format, own set name)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    counts = {}
+    for part, parity in (("tune", 0), ("report", 1)):
+        target = out_dir / f"{name}_{part}.jsonl"
+        with open(target, "w", encoding="utf-8") as fh:
+            for index, record in enumerate(records):
+                if index % 2 == parity:
+                    fh.write(json.dumps({**record, "set": f"{name}_{part}"}, ensure_ascii=False) + "\n")
+        counts[str(target)] = sum(1 for i in range(len(records)) if i % 2 == parity)
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wheel", required=True)
     parser.add_argument("--out", default="var/pii-dev")
     parser.add_argument("--per-template", type=int, default=6)
+    parser.add_argument("--wnut", default=str(Path(__file__).resolve().parents[2] / "shared/pii-dev/wnut17_dev.jsonl"),
+                        help="WNUT-17 dev set to split into wnut17_tune (even records) and wnut17_report (odd)")
     args = parser.parse_args()
-    for path, n in build(args.wheel, Path(args.out), args.per_template).items():
+    counts = build(args.wheel, Path(args.out), args.per_template)
+    if Path(args.wnut).exists():
+        counts.update(split_halves(args.wnut, Path(args.out), "wnut17"))
+    for path, n in counts.items():
         print(f"{path}: {n} records")
 
 

@@ -166,8 +166,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261124)  # not used in any tuning run
     root = Path(__file__).resolve().parents[1]
-    default_dev = [p for p in (root.parent / "shared/pii-dev/wnut17_dev.jsonl",
-                               root / "var/pii-dev/templates_report.jsonl") if p.exists()]
+    dev_dir = root / "var/pii-dev"
+    default_dev = [p for p in (root.parent / "shared/pii-dev/wnut17_dev.jsonl", dev_dir / "wnut17_report.jsonl",
+                               dev_dir / "wnut17_tune.jsonl", dev_dir / "templates_report.jsonl",
+                               dev_dir / "templates_tune.jsonl") if p.exists()]
     parser.add_argument("--dev", nargs="*", default=[str(p) for p in default_dev],
                         help="public labelled sets in the shared scorer's format")
     parser.add_argument("--scorer", default=str(root.parent / "shared/pii-dev/score.py"))

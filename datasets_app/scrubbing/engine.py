@@ -6,6 +6,7 @@ One ``ScrubEngine`` per process (building it loads spaCy and the name lists, ~3 
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import hmac
 import os
@@ -30,6 +31,8 @@ with without_optional_ml_stacks():
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
 from .spans import Edit  # noqa: E402
+from .whole_text import recurring_values  # noqa: E402
+from .context_recognizers import numeric_birth_date  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
@@ -133,8 +136,9 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         nlp = self.nlp[language]
         docs = [nlp.make_doc(str(text)) for text in texts]
         snippets, owners = [], []
+        every_capital = bool({"ORG", "NORP"} & set(self.ner_model_configuration.model_to_presidio_entity_mapping))
         for index, doc in enumerate(docs):
-            for start, end in _ner_windows(doc, self._lexicon):
+            for start, end in _ner_windows(doc, self._lexicon, every_capital):
                 span = doc[start:end]
                 snippets.append(span.as_doc())  # already tokenised: NER only, no second tokeniser pass
                 owners.append((index, span.start_char))
@@ -167,8 +171,10 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
 NER_WINDOW = 5
 
 
-def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
-    """Token ranges around words NER could call a person or place, merged when close."""
+def _ner_windows(doc, lexicon, every_capital: bool = False) -> list[tuple[int, int]]:
+    """Token ranges around words NER could call a person or place, merged when close. With
+    organisations or groups asked for, every capitalised word inside a sentence counts ("the
+    United Nations", "European Commission" are English words)."""
     windows: list[tuple[int, int]] = []
     for token in doc:
         text = token.text
@@ -176,7 +182,7 @@ def _ner_windows(doc, lexicon) -> list[tuple[int, int]]:
             continue
         # a capital inside a sentence marks a proper noun even on an English word people are
         # named ("Trump", "Rose"); other capitalised English words ("Order", "Support") need none
-        if lexicon.is_common(text) and (text.isupper() or text.lower() not in lexicon.word_names
+        if lexicon.is_common(text) and (text.isupper() or (text.lower() not in lexicon.word_names and not every_capital)
                                         or _sentence_start(doc, token.i)):
             continue
         start, end = max(token.i - NER_WINDOW, 0), min(token.i + NER_WINDOW + 1, len(doc))
@@ -385,9 +391,12 @@ class ScrubEngine:
         after a name is that person's date of birth ("Jane Roe (May 24, 1951)"); with
         scrub_all_dates every other date is scrubbed as DATE."""
         found = []
-        name_ends = [r.end for r in sure if r.entity_type == "PERSON"]
+        names = [(r.start, r.end) for r in sure if r.entity_type == "PERSON"]
+        year = datetime.date.today().year
         for r in dates:
-            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for end in name_ends)
+            after_name = any(end <= r.start and _DOB_AFTER_NAME.fullmatch(text[end:r.start]) for _, end in names) \
+                or numeric_birth_date(text, r.start, r.end, names, year,
+                                      without_name=not self.config.scrub_all_dates)  # else it is a DATE
             if after_name:
                 found.append(RecognizerResult("DATE_OF_BIRTH", r.start, r.end, 0.6, r.analysis_explanation,
                                               r.recognition_metadata))
@@ -459,7 +468,7 @@ class ScrubEngine:
             findings = resolve_overlaps_findings(findings)
         if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
             findings = _address_blocks(text, findings)
-        return findings
+        return recurring_values(text, findings)
 
     def _covered(self, findings, start: int, end: int) -> bool:
         return any(f.start < end and start < f.end for f in findings)
@@ -549,7 +558,7 @@ def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.start)
 
 
-_DOB_AFTER_NAME = re.compile(r"(?i)\s*[(\[,]\s*(?:(?:b\.|born|dob|d\.o\.b\.?)\s*:?\s*)?")
+_DOB_AFTER_NAME = re.compile(r"(?i)[ \t]*(?:[(\[,:|]|[-–—]|\n)?[ \t]*(?:(?:b\.|born|dob|d\.o\.b\.?)[ \t]*:?[ \t]*)?")
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 
 
@@ -610,7 +619,8 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
     beside a city was left in the text."""
     out: list[Finding] = []
     for f in findings:
-        if f.entity_type == "STREET_ADDRESS":
+        if f.entity_type == "STREET_ADDRESS" or (f.entity_type == "LOCATION" and any(
+                c.isdigit() for c in text[f.start:f.end])):  # "50 Point Walter Road, PALMYRA" read as a place
             town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
             if town:
                 f = Finding(f.entity_type, f.start, town.end(), f.score)
@@ -637,7 +647,8 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-_ALPHA_RUN = re.compile(r"(?<![\w@#])[^\W\d_]+(?![\w@])")  # whole words only: not "GB" of "GB82"
+# whole words only: not "GB" of "GB82", nor "martin" of "www.martin.com"
+_ALPHA_RUN = re.compile(r"(?<![\w@#./])[^\W\d_]+(?![\w@/]|\.[^\W\d_])")
 _LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
 
 

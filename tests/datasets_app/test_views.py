@@ -126,3 +126,31 @@ def test_steward_edits_licence_and_terms_others_cannot(client, contributor, make
     dataset.refresh_from_db()
     assert (dataset.license, dataset.tags, dataset.use_terms) == ("CC-BY-NC-4.0", ["a", "b"], ["NCU", "PUB"])
     assert AuditEvent.objects.filter(action="dataset.updated", target_id=str(dataset.pk)).exists()
+
+
+@pytest.mark.parametrize("added", [[], ["ORGANIZATION", "NRP"]])
+def test_the_report_says_what_is_not_promised_and_the_steward_adds_kinds_in_the_browser(
+        added, client, contributor, dataset, upload, django_capture_on_commit_callbacks):
+    """Issue 9: organisations and nationalities are not promised by default; the page says so, and the
+    steward may add them per dataset from the scrub form, after which they are scrubbed and no longer
+    listed as missing."""
+    rows = [{"body": f"Ticket {n}: the European Commission asked our Norwegian team for the report.",
+             "label": "policy"} for n in range(8)]
+    version = upload(dataset, csv_bytes(rows, ["body", "label"]), "orgs.csv", contributor)
+    client.force_login(contributor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("datasets:version-scrub", args=[version.pk]),
+                               {"role_0": "scrub", "role_1": "label", "operator": "replace",
+                                "optional_entities": added})
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    page = client.get(reverse("datasets:version-detail", args=[version.pk])).content.decode()
+    promised = page.split('data-testid="not-scrubbed"', 1)[1].split("</ul>", 1)[0]
+    with version.scrubbed_file.open("rb") as handle:
+        scrubbed = handle.read().decode()
+    for kind in ("ORGANIZATION", "NRP"):
+        assert (f"<code>{kind}</code>," in promised or f"<code>{kind}</code>." in promised) is not bool(added)
+    assert "<code>USERNAME</code>" in promised and "organisations" in promised
+    assert ("European Commission" in scrubbed) is not bool(added)
+    assert ("Norwegian" in scrubbed) is not bool(added)
