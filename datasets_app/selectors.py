@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 
 from accounts.rules import is_contributor
 from datasets_app import rules as dataset_rules
@@ -39,6 +40,23 @@ def datasets_visible_to(user) -> QuerySet[Dataset]:
         .prefetch_related(Prefetch(
             "versions", queryset=versions_visible_to(user).filter(archived_at__isnull=True).order_by("-number")))
     )
+
+
+# A list row shows the start of the description: the database cuts it, so a page never reads
+# (and the template never scans) descriptions of any length in full.
+SUMMARY_CHARS = 120
+
+
+def with_list_rows(qs: QuerySet[Dataset], user) -> QuerySet[Dataset]:
+    """What a row of the datasets list shows, and nothing else: title, the start of the description
+    (`summary`, at most SUMMARY_CHARS + 1 characters), organisation, licence, tags, and the
+    versions `user` may see, newest first (`listed_versions`), in a fixed number of queries."""
+    versions = (versions_visible_to(user).select_related(None).filter(archived_at__isnull=True)
+                .only("id", "number", "status", "dataset").order_by("-number"))
+    return (qs.select_related(None).select_related("organization")
+            .only("id", "title", "license", "tags", "organization__name")
+            .annotate(summary=Substr("description", 1, SUMMARY_CHARS + 1))
+            .prefetch_related(None).prefetch_related(Prefetch("versions", queryset=versions, to_attr="listed_versions")))
 
 
 def dataset_get(*, user, pk: int) -> Dataset:
