@@ -27,7 +27,7 @@ from agreements.selectors import (
     latest_approved_version,
     overall_decision,
     pii_summary,
-    with_approved_versions,
+    with_catalogue_rows,
     with_list_rows,
 )
 from config.exceptions import ApplicationError
@@ -56,7 +56,7 @@ def catalogue(request):
         base = base.filter(has_approved=True)
     f = CatalogueFilter(request.GET or None, queryset=base)
     datasets = f.qs if f.is_bound else base
-    page = offset_page(request, with_approved_versions(datasets.order_by("title", "pk")))
+    page = offset_page(request, with_catalogue_rows(datasets.order_by("title", "pk")))
     rows = [{"dataset": d, "licence": classify(d.license)} for d in page]
     return render(request, "agreements/catalogue.html", {"filter": f, "rows": rows, "page": page})
 

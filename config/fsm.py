@@ -5,6 +5,9 @@ The upstream mixin finds them, for every instance loaded, by testing every field
 agreements, so that scan was a tenth of the page's work. A model's fields do not change after
 the app registry is ready, so the answer is kept per class. Transitions and the concurrency guard
 (the UPDATE filtered on the state read) are upstream's, unchanged.
+
+The mixin reads the state when an instance is built: a queryset narrowed with `.only()` must keep
+the state field, or each row costs a query (tests/config/test_list_query_counts.py notices).
 """
 from __future__ import annotations
 

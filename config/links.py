@@ -23,6 +23,16 @@ def _around_pk(name: str, urlconf, prefix: str) -> tuple[str, str]:
     return head, tail
 
 
+@lru_cache(maxsize=256)
+def _plain(name: str, urlconf, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def route_url(name: str) -> str:
+    """`reverse(name)` for a route without arguments, computed once per urlconf and script prefix."""
+    return _plain(name, get_urlconf(), get_script_prefix())
+
+
 def pk_url(name: str, pk) -> str:
     """`reverse(name, args=[pk])` for a route whose one argument is an integer id."""
     head, tail = _around_pk(name, get_urlconf(), get_script_prefix())
