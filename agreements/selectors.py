@@ -330,6 +330,20 @@ def with_catalogue_rows(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
                       approved_count=Coalesce(Subquery(approved, output_field=IntegerField()), 0)))
 
 
+ORGANISATION_SUGGESTIONS = 20
+
+
+def organisation_suggestions(text: str = "", *, limit: int = ORGANISATION_SUGGESTIONS) -> list[str]:
+    """Names of organisations with datasets that contain `text`, alphabetically, at most `limit`:
+    the filters' suggestions, bounded whatever the number of organisations."""
+    from accounts.models import Organization
+
+    qs = Organization.objects.filter(Exists(Dataset.objects.filter(organization=OuterRef("pk"))))
+    if text := text.strip():
+        qs = qs.filter(name__icontains=text)
+    return list(qs.order_by("name").values_list("name", flat=True)[:limit])
+
+
 def latest_approved_version(dataset) -> DatasetVersion | None:
     return dataset.versions.filter(status="approved").order_by("-number").first()
 

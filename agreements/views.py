@@ -24,6 +24,7 @@ from agreements.selectors import (
     agreements_visible_to,
     catalogue_visible_to,
     check_intended_uses,
+    organisation_suggestions,
     latest_approved_version,
     overall_decision,
     pii_summary,
@@ -58,7 +59,19 @@ def catalogue(request):
     datasets = f.qs if f.is_bound else base
     page = offset_page(request, with_catalogue_rows(datasets.order_by("title", "pk")))
     rows = [{"dataset": d, "licence": classify(d.license)} for d in page]
-    return render(request, "agreements/catalogue.html", {"filter": f, "rows": rows, "page": page})
+    return render(request, "agreements/catalogue.html", {
+        "filter": f, "rows": rows, "page": page,
+        "organisation_names": organisation_suggestions(request.GET.get("organization_name", ""))})
+
+
+@login_required
+def organisation_options(request):
+    """htmx: the organisation filter's suggestions for what has been typed (a bounded <datalist>)."""
+    if not (agreement_rules.can_browse_catalogue(request.user) or agreement_rules.can_review(request.user)):
+        raise PermissionDenied
+    text = request.GET.get("organization_name") or request.GET.get("q") or ""
+    return render(request, "agreements/_organisation_options.html",
+                  {"organisation_names": organisation_suggestions(text[:200])})
 
 
 @login_required
@@ -238,7 +251,9 @@ def review_queue(request):
     _require(agreement_rules.can_review, request.user)
     f = QueueFilter(request.GET or None, queryset=agreements_visible_to(request.user))
     page = offset_page(request, with_list_rows(f.qs))
-    return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page})
+    return render(request, "agreements/queue.html", {
+        "filter": f, "agreements": page, "page": page,
+        "organisation_names": organisation_suggestions(request.GET.get("organization_name", ""))})
 
 
 @login_required
