@@ -59,6 +59,18 @@ def with_list_rows(qs: QuerySet[Dataset], user) -> QuerySet[Dataset]:
             .prefetch_related(None).prefetch_related(Prefetch("versions", queryset=versions, to_attr="listed_versions")))
 
 
+VERSION_SUMMARY_FIELDS = ("id", "dataset", "number", "status", "raw_sha256", "scrubbed_sha256", "row_count",
+                          "residual_count", "created_at", "approved_at")
+
+
+def with_version_summaries(qs: QuerySet[Dataset], user) -> QuerySet[Dataset]:
+    """`qs` with the versions `user` may see read as the API's summaries (the columns of a summary,
+    no JSON report or profile per version, no join back to the dataset)."""
+    versions = (versions_visible_to(user).select_related(None).filter(archived_at__isnull=True)
+                .only(*VERSION_SUMMARY_FIELDS).order_by("-number"))
+    return qs.prefetch_related(None).prefetch_related(Prefetch("versions", queryset=versions))
+
+
 def dataset_get(*, user, pk: int) -> Dataset:
     return datasets_visible_to(user).get(pk=pk)
 
