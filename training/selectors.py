@@ -35,12 +35,17 @@ class VersionEligibility:
     agreement_ids: list[int]
 
 
+# A version's reports and profiles (JSON, the largest columns): the listing and the gate's per-version
+# reasons never read them, so a page of versions is loaded without them.
+_REPORT_FIELDS = ("pii_report", "column_profile", "scrubber_config", "dataset__description")
+
+
 def scrubbed_versions() -> QuerySet[DatasetVersion]:
     """Every version that has got as far as scrubbing, newest first (paged by the view: an order
     the primary key's index gives, so a deep page costs what the first one does)."""
     return DatasetVersion.objects.select_related("dataset", "dataset__organization").filter(
         status__in=[DatasetVersion.Status.APPROVED, DatasetVersion.Status.SCRUBBED, DatasetVersion.Status.REJECTED]
-    ).order_by("-pk")
+    ).defer(*_REPORT_FIELDS).order_by("-pk")
 
 
 def version_eligibility(*, purpose: str = Purpose.RESEARCH, versions=None) -> list[VersionEligibility]:
