@@ -339,7 +339,7 @@ def organisation_suggestions(text: str = "", *, limit: int = ORGANISATION_SUGGES
     from accounts.models import Organization
 
     qs = Organization.objects.filter(Exists(Dataset.objects.filter(organization=OuterRef("pk"))))
-    if text := text.strip():
+    if text := text.replace("\x00", "").strip()[:200]:  # a NUL is text PostgreSQL refuses: never a 500
         qs = qs.filter(name__icontains=text)
     return list(qs.order_by("name").values_list("name", flat=True)[:limit])
 

@@ -71,7 +71,7 @@ def organisation_options(request):
         raise PermissionDenied
     text = request.GET.get("organization_name") or request.GET.get("q") or ""
     return render(request, "agreements/_organisation_options.html",
-                  {"organisation_names": organisation_suggestions(text[:200])})
+                  {"organisation_names": organisation_suggestions(text)})
 
 
 @login_required
