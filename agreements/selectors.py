@@ -21,8 +21,9 @@ DASHBOARD_ROWS = 8
 # --- in force ------------------------------------------------------------------------------------
 # What the in-force rules below read of an agreement. A page of versions is judged against every
 # agreement naming them (hundreds on the launch form): they are loaded with these fields only.
+# terms_text and conditions included: the in-force rules compare them with what was accepted.
 IN_FORCE_FIELDS = ("id", "state", "revoked_at", "revocation_reason", "expires_at", "approved_at", "accepted_at",
-                   "terms_sha256", "accepted_sha256", "signed_versions", "access_request")
+                   "terms_sha256", "accepted_sha256", "terms_text", "conditions", "signed_versions", "access_request")
 _STATE_LABELS = dict(State.choices)
 
 def agreement_problems(agreement: Agreement, *, at=None, facts: "SignatureFacts | None" = None) -> list[str]:
@@ -230,8 +231,9 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
 
 # The columns a list row shows: loading only these keeps a 50-row page's cost in rendering, not
 # in building and decoding the JSON of columns nobody reads (issue 11).
+# With the in-force fields, so a row can say whether its agreement is in force without a query.
 LIST_ROW_FIELDS = (
-    "id", "state", "submitted_at", "expires_at", "updated_at", "access_request__project_title",
+    *IN_FORCE_FIELDS, "submitted_at", "updated_at", "access_request__project_title",
     "access_request__researcher__username", "access_request__researcher__first_name",
     "access_request__researcher__last_name", "access_request__organization__name",
 )
