@@ -2,6 +2,7 @@
 service, render. Refusals come back as {"message", "code", "reasons"} with 400/403/409."""
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -11,7 +12,8 @@ from rest_framework.views import APIView
 from agreements import rules as agreement_rules
 from agreements import services
 from agreements.filters import CatalogueFilter
-from agreements.models import Agreement
+from agreements.models import Agreement, Countersignature
+from datasets_app.models import DatasetVersion
 from agreements.selectors import (
     agreement_get_visible, agreements_problems, agreements_visible_to, catalogue_visible_to,
     with_approved_versions,
@@ -53,9 +55,14 @@ class AgreementListApi(generics.ListAPIView):
     serializer_class = AgreementSerializer
 
     def get_queryset(self):
+        # The versions and signatures with what the serializer shows of them (no version's JSON columns).
+        versions = DatasetVersion.objects.select_related("dataset__organization").only(
+            "id", "status", "number", "scrubbed_sha256", "dataset__title", "dataset__organization__name")
+        signatures = Countersignature.objects.select_related("organization", "signed_by").only(
+            "id", "agreement", "signed_at", "terms_sha256", "organization__name", "signed_by__username")
         return agreements_visible_to(self.request.user).select_related("terms_template").prefetch_related(
-            "access_request__dataset_versions__dataset__organization", "countersignatures__organization",
-            "countersignatures__signed_by").order_by("-created_at", "-pk")
+            Prefetch("access_request__dataset_versions", queryset=versions),
+            Prefetch("countersignatures", queryset=signatures)).order_by("-created_at", "-pk")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "problems": getattr(self, "_page_problems", None)}

@@ -11,7 +11,9 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
+
+from config.fsm import ConcurrentTransitionMixin
 
 
 class IntendedUse(models.TextChoices):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from accounts.rules import is_admin, is_auditor, is_contributor, is_legal, is_researcher
@@ -24,6 +25,13 @@ READER_LABELS = {
 
 
 # --- in force ------------------------------------------------------------------------------------
+# What the in-force rules below read of an agreement. A page of versions is judged against every
+# agreement naming them (hundreds on the launch form): they are loaded with these fields only.
+# terms_text and conditions included: the in-force rules compare them with what was accepted.
+IN_FORCE_FIELDS = ("id", "state", "revoked_at", "revocation_reason", "expires_at", "approved_at", "accepted_at",
+                   "terms_sha256", "accepted_sha256", "terms_text", "conditions", "signed_versions", "access_request")
+_STATE_LABELS = dict(State.choices)
+
 def agreement_problems(agreement: Agreement, *, at=None, facts: "SignatureFacts | None" = None) -> list[str]:
     """Every reason the agreement is not in force at `at` (now by default); empty when it is.
 
@@ -40,7 +48,8 @@ def agreement_problems(agreement: Agreement, *, at=None, facts: "SignatureFacts 
     elif agreement.state == State.CONDITIONS_PENDING:
         problems.append(f"{label}: legal approved it with conditions the researcher has not yet accepted")
     elif agreement.state != State.APPROVED or agreement.approved_at is None:
-        problems.append(f"{label} is not approved by legal (state: {agreement.get_state_display().lower()})")
+        state = _STATE_LABELS.get(agreement.state, agreement.state)  # get_state_display rebuilds the choices
+        problems.append(f"{label} is not approved by legal (state: {str(state).lower()})")
     if agreement.state in (State.APPROVED,) and agreement.expires_at is None:
         problems.append(f"{label} has no expiry date")
     if not agreement.researcher_accepted:
@@ -177,7 +186,9 @@ def coverages_for(*, dataset_versions: Iterable[DatasetVersion], uses: Iterable[
         if agreement_id is not None:
             by_version.setdefault(version_id, set()).add(agreement_id)
     wanted = set().union(*by_version.values()) if by_version else set()
-    agreements = {a.pk: a for a in Agreement.objects.filter(pk__in=wanted).select_related("access_request")}
+    # The request's intended uses come along as `permitted_uses` (not a request instance per agreement).
+    agreements = {a.pk: a for a in Agreement.objects.filter(pk__in=wanted).only(*IN_FORCE_FIELDS)
+                  .annotate(permitted_uses=F("access_request__intended_uses"))}
     facts = signature_facts(agreements.values())
     problems_of = {pk: agreement_problems(a, at=at, facts=facts) for pk, a in agreements.items()}
     result: dict[int, Coverage] = {}
@@ -190,7 +201,7 @@ def coverages_for(*, dataset_versions: Iterable[DatasetVersion], uses: Iterable[
             problems = list(problems_of[agreement_id])
             if (signed := signed_version_problem(agreement, version)) is not None:
                 problems.append(signed)
-            missing = [u for u in uses if u not in agreement.access_request.intended_uses]
+            missing = [u for u in uses if u not in (agreement.permitted_uses or [])]
             problems += [f"agreement #{agreement.pk} does not permit {u}" for u in missing]
             if problems:
                 agreement_reasons.extend(problems)
@@ -232,12 +243,24 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     return qs.filter(q)
 
 
+# The columns a list row shows: loading only these keeps a 50-row page's cost in rendering, not
+# in building and decoding the JSON of columns nobody reads (issue 11).
+# With the in-force fields, so a row can say whether its agreement is in force without a query.
+LIST_ROW_FIELDS = (
+    *IN_FORCE_FIELDS, "submitted_at", "updated_at", "access_request__project_title",
+    "access_request__researcher__username", "access_request__researcher__first_name",
+    "access_request__researcher__last_name", "access_request__organization__name",
+)
+
+
 def with_list_rows(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """What a list row shows (project, researcher, organisation, each version with its dataset),
-    in a fixed number of queries per page."""
-    return qs.prefetch_related(Prefetch(
+    """What a list row shows (project, researcher, organisation, each version with its dataset as
+    `access_request.listed_versions`), in a fixed number of queries per page."""
+    return qs.only(*LIST_ROW_FIELDS).prefetch_related(Prefetch(
         "access_request__dataset_versions",
-        queryset=DatasetVersion.objects.select_related("dataset").order_by("dataset__title", "-number", "pk")))
+        queryset=DatasetVersion.objects.select_related("dataset").only("id", "number", "status", "dataset__title")
+        .order_by("dataset__title", "-number", "pk"),
+        to_attr="listed_versions"))
 
 
 def agreement_get_visible(*, user, pk: int) -> Agreement | None:
@@ -300,10 +323,41 @@ def catalogue_visible_to(user) -> QuerySet[Dataset]:
 
 
 def with_approved_versions(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
-    """Each dataset's approved versions, newest first, as `approved_list` (one query per page)."""
-    return qs.prefetch_related(Prefetch(
-        "versions", queryset=DatasetVersion.objects.filter(status=DatasetVersion.Status.APPROVED).order_by("-number"),
-        to_attr="approved_list"))
+    """Each dataset's approved versions, newest first, as `approved_list` (one query per page),
+    with what the catalogue API reads of them."""
+    versions = (DatasetVersion.objects.filter(status=DatasetVersion.Status.APPROVED)
+                .only("id", "dataset", "status", "number", "row_count", "scrubbed_sha256", "pii_report", "residual_count")
+                .order_by("-number"))
+    return qs.prefetch_related(Prefetch("versions", queryset=versions, to_attr="approved_list"))
+
+
+CATALOGUE_SUMMARY_CHARS = 110
+
+
+def with_catalogue_rows(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """What a catalogue row shows, and nothing else: title, the start of the description
+    (`summary`, cut by the database), organisation, licence, use terms and the number of approved
+    versions (`approved_count`, counted per row of the page from the (status, dataset) index)."""
+    approved = (DatasetVersion.objects.filter(dataset=OuterRef("pk"), status=DatasetVersion.Status.APPROVED)
+                .order_by().values("dataset").annotate(n=Count("pk")).values("n"))
+    return (qs.select_related(None).select_related("organization")
+            .only("id", "title", "license", "use_terms", "organization__name")
+            .annotate(summary=Substr("description", 1, CATALOGUE_SUMMARY_CHARS + 1),
+                      approved_count=Coalesce(Subquery(approved, output_field=IntegerField()), 0)))
+
+
+ORGANISATION_SUGGESTIONS = 20
+
+
+def organisation_suggestions(text: str = "", *, limit: int = ORGANISATION_SUGGESTIONS) -> list[str]:
+    """Names of organisations with datasets that contain `text`, alphabetically, at most `limit`:
+    the filters' suggestions, bounded whatever the number of organisations."""
+    from accounts.models import Organization
+
+    qs = Organization.objects.filter(Exists(Dataset.objects.filter(organization=OuterRef("pk"))))
+    if text := text.replace("\x00", "").strip()[:200]:  # a NUL is text PostgreSQL refuses: never a 500
+        qs = qs.filter(name__icontains=text)
+    return list(qs.order_by("name").values_list("name", flat=True)[:limit])
 
 
 def latest_approved_version(dataset) -> DatasetVersion | None:

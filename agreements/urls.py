@@ -9,6 +9,7 @@ urlpatterns = [
     path("list/", views.agreement_list, name="list"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("glossary/", views.glossary, name="glossary"),
+    path("organisations/", views.organisation_options, name="organisation-options"),
     path("catalogue/<int:pk>/", views.dataset_detail, name="dataset-detail"),
     path("catalogue/<int:pk>/contributors/", views.contributor_add, name="contributor-add"),
     path("catalogue/<int:pk>/contributors/<int:contributor_pk>/remove/", views.contributor_remove,

@@ -25,10 +25,11 @@ from agreements.selectors import (
     awaiting_researcher_count,
     catalogue_visible_to,
     check_intended_uses,
+    organisation_suggestions,
     latest_approved_version,
     overall_decision,
     pii_summary,
-    with_approved_versions,
+    with_catalogue_rows,
     with_list_rows,
     with_reader_states,
 )
@@ -58,9 +59,21 @@ def catalogue(request):
         base = base.filter(has_approved=True)
     f = CatalogueFilter(request.GET or None, queryset=base)
     datasets = f.qs if f.is_bound else base
-    page = offset_page(request, with_approved_versions(datasets.order_by("title", "pk")))
+    page = offset_page(request, with_catalogue_rows(datasets.order_by("title", "pk")))
     rows = [{"dataset": d, "licence": classify(d.license)} for d in page]
-    return render(request, "agreements/catalogue.html", {"filter": f, "rows": rows, "page": page})
+    return render(request, "agreements/catalogue.html", {
+        "filter": f, "rows": rows, "page": page,
+        "organisation_names": organisation_suggestions(request.GET.get("organization_name", ""))})
+
+
+@login_required
+def organisation_options(request):
+    """htmx: the organisation filter's suggestions for what has been typed (a bounded <datalist>)."""
+    if not (agreement_rules.can_browse_catalogue(request.user) or agreement_rules.can_review(request.user)):
+        raise PermissionDenied
+    text = request.GET.get("organization_name") or request.GET.get("q") or ""
+    return render(request, "agreements/_organisation_options.html",
+                  {"organisation_names": organisation_suggestions(text)})
 
 
 @login_required
@@ -242,8 +255,10 @@ def review_queue(request):
     f = QueueFilter(request.GET or None, queryset=agreements_visible_to(request.user))
     page = offset_page(request, with_list_rows(f.qs))
     with_reader_states(page)
-    return render(request, "agreements/queue.html", {"filter": f, "agreements": page, "page": page,
-                                                     "awaiting_researcher": awaiting_researcher_count()})
+    return render(request, "agreements/queue.html", {
+        "filter": f, "agreements": page, "page": page,
+        "awaiting_researcher": awaiting_researcher_count(),
+        "organisation_names": organisation_suggestions(request.GET.get("organization_name", ""))})
 
 
 @login_required

@@ -188,6 +188,7 @@ def generate(sizes: dict, *, log) -> None:
     from accounts.roles import Role
     from agreements.models import AccessRequest, Agreement, Countersignature, TermsTemplate, sha256_text
     from audit.chain import GENESIS_HASH, hash_of
+    from audit.keys import current_key_id
     from audit.models import AuditEvent
     from datasets_app.models import Dataset, DatasetVersion
     from training.models import BaseModel, RunState, TrainingRun, TrainingRunInput
@@ -331,6 +332,7 @@ def generate(sizes: dict, *, log) -> None:
                                   for i, a in zip(inputs, input_agreements)], batch_size=batch)
         log(f"{len(runs)} runs, {len(inputs)} inputs")
 
+    key_id = current_key_id()
     actors = [(u.pk, u.username) for u in stewards[:50] + researchers[:50] + staff] + [(None, "system")]
     prev = GENESIS_HASH
     start = now - dt.timedelta(seconds=sizes["events"])
@@ -345,7 +347,7 @@ def generate(sizes: dict, *, log) -> None:
                                actor_repr=actor_repr, action=action, target_type=f"bench.{kind}",
                                target_id=str(seq % 5000), target_repr=f"{kind} {seq % 5000}",
                                before={"state": "submitted"}, after={"state": "approved"}, metadata={},
-                               prev_hash=prev)
+                               prev_hash=prev, key_id=key_id)
             event.hash = prev = hash_of(event)
             chunk.append(event)
         with transaction.atomic():

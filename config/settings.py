@@ -91,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+# Check boxes, radios and <select> options written in Python, the stock markup (config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.FastChoiceRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)

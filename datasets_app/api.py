@@ -118,7 +118,9 @@ class DatasetListCreateApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Dataset.objects.none()
         user = self.request.user
-        return selectors.datasets_visible_to(user).filter(organization_id=user.organization_id).order_by("title", "pk")
+        return selectors.with_version_summaries(
+            selectors.datasets_visible_to(user).filter(organization_id=user.organization_id).order_by("title", "pk"),
+            user)
 
     @extend_schema(summary="Create a dataset", request=DatasetCreateSerializer, responses={201: DatasetSerializer})
     def post(self, request):

@@ -5,9 +5,10 @@ import secrets
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from config.exceptions import ApplicationError
+from config.fsm import ConcurrentTransitionMixin
 
 
 def new_pseudonym_secret() -> str:

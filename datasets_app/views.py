@@ -45,7 +45,7 @@ def dataset_list(request):
     if not dataset_rules.can_view_catalogue(request.user):
         raise PermissionDenied("Your account has no role that reads the catalogue.")
     filterset = selectors.DatasetFilter(request.GET, queryset=selectors.datasets_visible_to(request.user))
-    page = offset_page(request, filterset.qs.order_by("title", "pk"))
+    page = offset_page(request, selectors.with_list_rows(filterset.qs.order_by("title", "pk"), request.user))
     return render(request, "datasets_app/dataset_list.html", {
         "filter": filterset,
         "datasets": page, "page": page,

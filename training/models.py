@@ -11,8 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from config.fsm import ConcurrentTransitionMixin
 from training.core import package_model_path
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.rules import is_admin
 from datasets_app.models import DatasetVersion
 from training.gate import check_versions
-from training.models import ACTIVE_STATES, BaseModel, Purpose, RunState, TrainingRun
+from training.models import ACTIVE_STATES, BaseModel, Purpose, RunState, TrainingRun, TrainingRunInput
 
 
 def runs_visible_to(user) -> QuerySet[TrainingRun]:
@@ -17,6 +17,19 @@ def runs_visible_to(user) -> QuerySet[TrainingRun]:
     return TrainingRun.objects.select_related("base_model", "launched_by").prefetch_related(
         "inputs__dataset_version__dataset"
     )
+
+
+def with_list_rows(qs: QuerySet[TrainingRun]) -> QuerySet[TrainingRun]:
+    """What a row of the runs list shows, and nothing else: state, purpose, progress, who launched it
+    on which base model, and each input version's name. A run's histories, metrics and evaluation
+    (JSON that grows with training) and the inputs' authorisation snapshots stay unread."""
+    inputs = TrainingRunInput.objects.select_related("dataset_version__dataset").only(
+        "id", "run", "position", "dataset_version__id", "dataset_version__status", "dataset_version__number",
+        "dataset_version__dataset__title")
+    return (qs.select_related(None).select_related("base_model", "launched_by")
+            .only("id", "state", "purpose", "step", "total_steps", "created_at", "model_revoked_at", "base_model__name",
+                  "launched_by__username", "launched_by__first_name", "launched_by__last_name")
+            .prefetch_related(None).prefetch_related(Prefetch("inputs", queryset=inputs, to_attr="listed_inputs")))
 
 
 def run_get_visible(*, user, pk) -> TrainingRun | None:
@@ -35,12 +48,17 @@ class VersionEligibility:
     agreement_ids: list[int]
 
 
+# A version's reports and profiles (JSON, the largest columns): the listing and the gate's per-version
+# reasons never read them, so a page of versions is loaded without them.
+_REPORT_FIELDS = ("pii_report", "column_profile", "scrubber_config", "dataset__description")
+
+
 def scrubbed_versions() -> QuerySet[DatasetVersion]:
     """Every version that has got as far as scrubbing, newest first (paged by the view: an order
     the primary key's index gives, so a deep page costs what the first one does)."""
     return DatasetVersion.objects.select_related("dataset", "dataset__organization").filter(
         status__in=[DatasetVersion.Status.APPROVED, DatasetVersion.Status.SCRUBBED, DatasetVersion.Status.REJECTED]
-    ).order_by("-pk")
+    ).defer(*_REPORT_FIELDS).order_by("-pk")
 
 
 def version_eligibility(*, purpose: str = Purpose.RESEARCH, versions=None) -> list[VersionEligibility]:

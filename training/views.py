@@ -18,7 +18,13 @@ from training.charts import loss_chart_svg, metric_chart_svg, per_label_bars_svg
 from training.downloads import artifact_refusal, open_artifact
 from training.forms import LaunchForm
 from training.models import Purpose, RunState
-from training.selectors import run_get_visible, runs_visible_to, scrubbed_versions, version_eligibility
+from training.selectors import (
+    run_get_visible,
+    runs_visible_to,
+    scrubbed_versions,
+    version_eligibility,
+    with_list_rows,
+)
 
 
 def _require_admin(request) -> None:
@@ -42,9 +48,9 @@ def run_list(request):
         state = ""  # an unknown state (or a NUL byte PostgreSQL refuses) lists every run: never a 500
     if state:
         runs = runs.filter(state=state)
-    page = offset_page(request, runs.order_by("-created_at", "-id"))
+    page = offset_page(request, with_list_rows(runs.order_by("-created_at", "-id")))
     return render(request, "training/run_list.html", {"runs": page, "page": page, "states": RunState.choices,
-                                                       "state": state or ""})
+                                                       "state": state or "", "run_state": RunState})
 
 
 @login_required

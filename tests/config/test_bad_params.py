@@ -7,13 +7,13 @@ BAD_VALUES = ["abc", "-1", "1.5", "²", "99999999999999999999999999", "1 OR 1=1"
 
 PAGES = {
     "researcher": ["/agreements/request/?dataset={v}", "/agreements/catalogue/?{k}={v}", "/agreements/list/?status={v}",
-                   "/datasets/?{k}={v}", "/dashboard/?page={v}"],
+                   "/datasets/?{k}={v}", "/dashboard/?page={v}", "/agreements/organisations/?{k}={v}"],
     "legal": ["/agreements/review/?state={v}", "/agreements/review/?{k}={v}"],
     "ml_admin": ["/training/?state={v}", "/training/launch/?purpose={v}"],
     "auditor": ["/audit/?since={v}", "/audit/?until={v}", "/audit/?page={v}", "/audit/?target_id={v}",
                 "/audit/export.csv?since={v}"],
 }
-KEYS = ["page", "organization", "kind", "q", "dataset", "license", "status"]
+KEYS = ["page", "organization", "organization_name", "kind", "q", "dataset", "license", "status"]
 
 
 @pytest.mark.parametrize("role", list(PAGES))
@@ -36,6 +36,7 @@ def test_api_bad_query_parameters_answer_4xx(api_client_for, researcher, auditor
     failures = []
     for user, url in ((researcher, f"/api/datasets/?limit={value}&offset={value}"),
                       (researcher, f"/api/agreements/?state={value}"),
+                      (researcher, f"/api/datasets/?organization_name={value}&q={value}"),
                       (auditor, f"/api/audit-events/?target_id={value}")):
         client = api_client_for(user)
         client.raise_request_exception = False
