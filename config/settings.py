@@ -190,7 +190,10 @@ ACCORD_MAX_ROWS_PER_VERSION = env.int("ACCORD_MAX_ROWS_PER_VERSION", default=10_
 ACCORD_SCRUB_SHARD_ROWS = env.int("ACCORD_SCRUB_SHARD_ROWS", default=5000)
 ACCORD_RUNS_ROOT = env.path("ACCORD_RUNS_ROOT", default=VAR_DIR / "runs")
 # Training runs: a run whose worker has not beaten for this long is resumed (or failed after N attempts).
-ACCORD_RUN_HEARTBEAT_TIMEOUT = env.int("ACCORD_RUN_HEARTBEAT_TIMEOUT", default=600)
+# The gpu worker's own thread beats every ACCORD_RUN_HEARTBEAT_SECONDS whatever the trainer is doing
+# (loading, evaluating, checkpointing), so a minute of silence means the worker is gone (issue 14).
+ACCORD_RUN_HEARTBEAT_TIMEOUT = env.int("ACCORD_RUN_HEARTBEAT_TIMEOUT", default=60)
+ACCORD_RUN_HEARTBEAT_SECONDS = env.float("ACCORD_RUN_HEARTBEAT_SECONDS", default=10.0)
 ACCORD_RUN_MAX_ATTEMPTS = env.int("ACCORD_RUN_MAX_ATTEMPTS", default=3)
 ACCORD_TRAIN_TIME_LIMIT = env.int("ACCORD_TRAIN_TIME_LIMIT", default=24 * 3600)
 ACCORD_TRAIN_SOFT_TIME_LIMIT = env.int("ACCORD_TRAIN_SOFT_TIME_LIMIT", default=24 * 3600 - 300)
@@ -377,7 +380,7 @@ CELERY_BEAT_SCHEDULE = {
     # The ledger: a signed checkpoint of its head nightly, then an incremental verification.
     "checkpoint-audit-ledger": {"task": "audit.tasks.checkpoint_ledger", "schedule": crontab(hour=2, minute=55)},
     "verify-audit-ledger": {"task": "audit.tasks.verify_ledger", "schedule": crontab(hour=3, minute=0)},
-    "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 60.0},
+    "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 30.0},
     # Tasks written to the outbox while the broker was away are sent once it is back.
     "outbox-sweep": {"task": "reliability.tasks.outbox_sweep", "schedule": 30.0},
     # Uploads and scrubs whose messages were lost (broker restart, killed worker) are re-sent, or
