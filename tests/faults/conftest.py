@@ -100,6 +100,9 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         # A gpu worker's own thread beats every second; the reaper (in this process) declares a run
         # silent for ACCORD_RUN_HEARTBEAT_TIMEOUT dead: seconds here, a minute in production.
         "ACCORD_RUN_HEARTBEAT_SECONDS": "1",
+        # SIGABRT makes every worker process write the stack of each of its threads into its log:
+        # how a worker that stays alive but consumes nothing is diagnosed (`dump_stacks`).
+        "PYTHONFAULTHANDLER": "1",
     }
     workers: list[subprocess.Popen] = []
 
@@ -141,6 +144,14 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
                 print(f"supervisor: worker {proc.pid} exited ({proc.returncode}); starting another")
                 start_worker("restarted")
 
+    def dump_stacks() -> None:
+        """Every live worker (main process and pool children) writes its threads' stacks to its log."""
+        for proc in workers:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGABRT)
+        time.sleep(2)
+
     class Env:
         pass
 
@@ -149,6 +160,7 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
     fault.start_worker = start_worker
     fault.kill_worker = kill_worker
     fault.supervise = supervise
+    fault.dump_stacks = dump_stacks
     fault.point_app_at = lambda: _point_app_at(private_redis.url, {})
     try:
         yield fault
@@ -163,7 +175,7 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         reset_storages()
 
 
-def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervise=None):
+def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervise=None, on_timeout=None):
     """Run what beat runs (outbox sweep, scrub reconciler, run reaper, queued-run re-send) until `predicate()`;
     `supervise` (the fault env's) restarts workers that exited on their own, as a process manager does."""
     from django.db import close_old_connections
@@ -186,6 +198,8 @@ def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervi
         if value:
             return value
         time.sleep(interval)
+    if on_timeout is not None:
+        on_timeout()
     raise AssertionError(f"not recovered within {timeout}s")
 
 
