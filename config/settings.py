@@ -349,6 +349,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_timeout": 30,
         "retry_on_timeout": True,
     }
+    # Kombu's transport, with the fix for a worker that stops with "Unrecoverable error" when the
+    # broker goes away while it holds unacknowledged messages (reliability/redis_transport.py).
+    CELERY_BROKER_TRANSPORT = "reliability.redis_transport:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
                                     "interval_max": 1}
