@@ -396,6 +396,9 @@ CELERY_BEAT_SCHEDULE = {
 # queue, has lost its messages and is re-sent; queued runs likewise on the gpu queue.
 ACCORD_SCRUB_STALL_SECONDS = env.int("ACCORD_SCRUB_STALL_SECONDS", default=60)
 ACCORD_RECONCILE_MAX_ATTEMPTS = env.int("ACCORD_RECONCILE_MAX_ATTEMPTS", default=5)
+# A worker whose queues hold waiting messages while it has a free process and has received nothing
+# for this long ends itself, for its process manager to restart (reliability/watchdog.py); 0: off.
+ACCORD_WORKER_STALL_SECONDS = env.int("ACCORD_WORKER_STALL_SECONDS", default=120)
 ACCORD_RUN_QUEUED_RESEND_SECONDS = env.int("ACCORD_RUN_QUEUED_RESEND_SECONDS", default=60)
 # A queued run no gpu worker has started within this is failed with that reason.
 ACCORD_RUN_QUEUE_DEADLINE = env.int("ACCORD_RUN_QUEUE_DEADLINE", default=24 * 3600)

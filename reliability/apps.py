@@ -13,5 +13,7 @@ class ReliabilityConfig(AppConfig):
     def ready(self) -> None:
         from accounts.registry import register_nav
         from accounts.roles import Role
+        from reliability import watchdog
 
         register_nav("Operations", "reliability:operations", roles=[Role.ADMIN], order=60)
+        watchdog.connect()  # a worker whose consumer wedged ends itself, to be restarted fresh

@@ -103,6 +103,8 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         # SIGABRT makes every worker process write the stack of each of its threads into its log:
         # how a worker that stays alive but consumes nothing is diagnosed (`dump_stacks`).
         "PYTHONFAULTHANDLER": "1",
+        # A worker alive but not consuming ends itself after this (two minutes in production).
+        "ACCORD_WORKER_STALL_SECONDS": "20",
     }
     workers: list[subprocess.Popen] = []
 
