@@ -105,9 +105,8 @@ def test_broker_down_at_upload_recovers(fault_env, contributor, api_client_for):
     assert_ledger_intact()
 
 
-# Left out of `make test` (pyproject's addopts): in some runs on this 2-core machine (2 of about 6) the
-# worker neither recovers nor exits after Redis restarts under it. Run it with `pytest -m known_flaky`.
-@pytest.mark.known_flaky
+# Was known_flaky (2 of about 6 runs): the worker stopped with "Unrecoverable error", or stayed alive
+# blocked in a pub/sub read; both fixed in reliability/redis_transport.py (issue 14).
 def test_broker_restarted_mid_scrub_recovers(fault_env, contributor, api_client_for):
     fault_env.start_worker("a")
     version = _upload_while_the_broker_is_down(fault_env, contributor, api_client_for)
