@@ -1,7 +1,8 @@
 """The broker transport's fixes (issue 14): the event loop's read of a silent pub/sub socket gives
-up after the socket timeout instead of blocking the worker for good; and a channel whose transport Celery already detached
-still gives its unacknowledged messages back instead of stopping the worker with
-"Unrecoverable error: AttributeError('NoneType' object has no attribute 'hostname')"."""
+up after the socket timeout instead of blocking the worker for good; and a channel whose transport
+Celery already detached still gives its unacknowledged messages back (and acks late tasks) instead of
+stopping the worker with "Unrecoverable error: AttributeError('NoneType' object has no attribute
+'hostname')"."""
 import threading
 
 import pytest

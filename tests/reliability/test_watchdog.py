@@ -41,7 +41,10 @@ def test_a_worker_that_stopped_consuming_is_replaced_and_the_work_done(fault_env
     replaced = play_beat_until(lambda: worker.poll() is not None, timeout=90, supervise=fault_env.supervise)
     assert replaced and worker.returncode == 75
     assert "worker watchdog: 1 message(s) wait in" in worker.log_path.read_text()
-    wait_for(lambda: fault_env.supervise() or any(
-        f"{waiting.id}] succeeded" in path.read_text() for path in worker.log_path.parent.glob("worker-restarted-*.log")),
-        timeout=90, message="the restarted worker to take the waiting message")
+    def done_by_the_replacement():
+        fault_env.supervise()
+        logs = worker.log_path.parent.glob("worker-restarted-*.log")
+        return any(f"{waiting.id}] succeeded" in path.read_text() for path in logs)
+
+    wait_for(done_by_the_replacement, timeout=90, message="the restarted worker to take the waiting message")
     print(f"wedged worker replaced and its waiting work done in {time.monotonic() - sent_at:.1f}s")

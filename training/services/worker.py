@@ -21,13 +21,13 @@ from django.utils import timezone
 
 from agreements.selectors import agreement_in_force
 from audit.services import record_event
+from reliability.heartbeat import beating
 from training import core
 from training.artifacts import agreement_snapshot, write_artifacts
 from training.gate import GateResult, check_training_gate, describe_version, recorded_authorisation_problems
 from training.inputs import verified_inputs
 from training.models import CORE_TASK_NAMES, RunState, TrainingRun
 from training.services.ending import cancel_for_authorisation
-from reliability.heartbeat import beating
 from training.services.runs import heartbeat_every, locked_active, new_run_dir, state_of, training_run_end
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
     if run is None:
         return "ignored"
     # The process beats on its own while it works, so a short reaper timeout never reaps a live run.
-    with beating(partial(_beat, run.pk, run.celery_task_id), every=heartbeat_every(), name=f"run-{run.pk}-heartbeat"):
+    beat = partial(_beat, run.pk, run.celery_task_id)
+    with beating(beat, every=heartbeat_every(), name=f"run-{run.pk}-heartbeat"):
         return _authorise_and_train(run)
 
 
