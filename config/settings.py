@@ -192,7 +192,10 @@ ACCORD_MAX_ROWS_PER_VERSION = env.int("ACCORD_MAX_ROWS_PER_VERSION", default=10_
 ACCORD_SCRUB_SHARD_ROWS = env.int("ACCORD_SCRUB_SHARD_ROWS", default=5000)
 ACCORD_RUNS_ROOT = env.path("ACCORD_RUNS_ROOT", default=VAR_DIR / "runs")
 # Training runs: a run whose worker has not beaten for this long is resumed (or failed after N attempts).
-ACCORD_RUN_HEARTBEAT_TIMEOUT = env.int("ACCORD_RUN_HEARTBEAT_TIMEOUT", default=600)
+# The gpu worker's own thread beats every ACCORD_RUN_HEARTBEAT_SECONDS whatever the trainer is doing
+# (loading, evaluating, checkpointing), so a minute of silence means the worker is gone (issue 14).
+ACCORD_RUN_HEARTBEAT_TIMEOUT = env.int("ACCORD_RUN_HEARTBEAT_TIMEOUT", default=60)
+ACCORD_RUN_HEARTBEAT_SECONDS = env.float("ACCORD_RUN_HEARTBEAT_SECONDS", default=10.0)
 ACCORD_RUN_MAX_ATTEMPTS = env.int("ACCORD_RUN_MAX_ATTEMPTS", default=3)
 ACCORD_TRAIN_TIME_LIMIT = env.int("ACCORD_TRAIN_TIME_LIMIT", default=24 * 3600)
 ACCORD_TRAIN_SOFT_TIME_LIMIT = env.int("ACCORD_TRAIN_SOFT_TIME_LIMIT", default=24 * 3600 - 300)
@@ -348,6 +351,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_timeout": 30,
         "retry_on_timeout": True,
     }
+    # Kombu's transport, with the fix for a worker that stops with "Unrecoverable error" when the
+    # broker goes away while it holds unacknowledged messages (reliability/redis_transport.py).
+    CELERY_BROKER_TRANSPORT = "reliability.redis_transport:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
                                     "interval_max": 1}
@@ -379,7 +385,7 @@ CELERY_BEAT_SCHEDULE = {
     # The ledger: a signed checkpoint of its head nightly, then an incremental verification.
     "checkpoint-audit-ledger": {"task": "audit.tasks.checkpoint_ledger", "schedule": crontab(hour=2, minute=55)},
     "verify-audit-ledger": {"task": "audit.tasks.verify_ledger", "schedule": crontab(hour=3, minute=0)},
-    "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 60.0},
+    "reap-stale-runs": {"task": "training.tasks.reap_stale_runs", "schedule": 30.0},
     # Tasks written to the outbox while the broker was away are sent once it is back.
     "outbox-sweep": {"task": "reliability.tasks.outbox_sweep", "schedule": 30.0},
     # Uploads and scrubs whose messages were lost (broker restart, killed worker) are re-sent, or
@@ -392,6 +398,9 @@ CELERY_BEAT_SCHEDULE = {
 # queue, has lost its messages and is re-sent; queued runs likewise on the gpu queue.
 ACCORD_SCRUB_STALL_SECONDS = env.int("ACCORD_SCRUB_STALL_SECONDS", default=60)
 ACCORD_RECONCILE_MAX_ATTEMPTS = env.int("ACCORD_RECONCILE_MAX_ATTEMPTS", default=5)
+# A worker whose queues hold waiting messages while it has a free process and has received nothing
+# for this long ends itself, for its process manager to restart (reliability/watchdog.py); 0: off.
+ACCORD_WORKER_STALL_SECONDS = env.int("ACCORD_WORKER_STALL_SECONDS", default=120)
 ACCORD_RUN_QUEUED_RESEND_SECONDS = env.int("ACCORD_RUN_QUEUED_RESEND_SECONDS", default=60)
 # A queued run no gpu worker has started within this is failed with that reason.
 ACCORD_RUN_QUEUE_DEADLINE = env.int("ACCORD_RUN_QUEUE_DEADLINE", default=24 * 3600)

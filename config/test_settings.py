@@ -9,6 +9,9 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("ACCORD_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# Eager tasks run inside the test's transaction, where a heartbeat thread's own connection would wait on
+# its lock (SQLite): off, except for the real workers of the fault suite, which set it.
+os.environ.setdefault("ACCORD_RUN_HEARTBEAT_SECONDS", "0")
 # The ledger is keyed (G8): tests carry their own throwaway key, so they need no extra environment.
 os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-key-not-for-production")
 os.environ.setdefault("AUDIT_HMAC_KEY_ID", "test")

@@ -31,6 +31,7 @@ urlpatterns = [
     path("datasets/", include("datasets_app.urls")),
     path("agreements/", include("agreements.urls")),
     path("training/", include("training.urls")),
+    path("ops/", include("reliability.urls")),
     path("api/", include(api_patterns)),
     path("django-admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -37,6 +37,18 @@ def stalled_versions(*, now: dt.datetime):
     return DatasetVersion.objects.filter(working & silent)
 
 
+def scrubs_in_progress(now: dt.datetime):
+    """The operations page's row (reliability.operations): versions being validated or scrubbed, and
+    how many of them have gone quiet (the reconciler's own rule)."""
+    from reliability.operations import WorkSummary
+
+    working = Q(status=Status.SCRUBBING) | Q(status=Status.UPLOADED, inspected_at__isnull=True)
+    return WorkSummary(label="Dataset versions being validated or scrubbed",
+                       in_progress=DatasetVersion.objects.filter(working).count(),
+                       silent=stalled_versions(now=now).count(),
+                       silent_after=f"{settings.ACCORD_SCRUB_STALL_SECONDS} s")
+
+
 def versions_reconcile(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     stalled = list(stalled_versions(now=now).values_list("pk", flat=True))

@@ -9,9 +9,11 @@ class TrainingConfig(AppConfig):
         from accounts.registry import register_demo_step, register_nav, register_panel
         from accounts.roles import Role
         from agreements.signals import agreement_ended
+        from reliability.operations import register_work_summary
         from training.demo import seed_base_model
         from training.receivers import on_agreement_ended
         from training.selectors import dashboard_summary
+        from training.services.reaper import runs_in_progress
 
         from training import notifications
 
@@ -23,3 +25,4 @@ class TrainingConfig(AppConfig):
             "Training runs", template="training/panel.html", roles=[Role.ADMIN], context=dashboard_summary, order=40
         )
         register_demo_step("Register the demo base model", seed_base_model, order=40)
+        register_work_summary("training runs", runs_in_progress)  # rows of the operations page

@@ -81,6 +81,7 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
     settings.ACCORD_SCRUB_SHARD_ROWS = 2
     settings.ACCORD_SCRUB_STALL_SECONDS = 5
     settings.ACCORD_RECONCILE_MAX_ATTEMPTS = 20
+    settings.ACCORD_RUN_HEARTBEAT_TIMEOUT = 10
     previous = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}), app.conf.task_always_eager)
     app.conf.task_always_eager = False
     # Redis's default one-hour visibility timeout in the test process: recovery must come from the
@@ -96,6 +97,14 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         "MEDIA_ROOT": str(tmp_path / "media"),
         "QUARANTINE_ROOT": str(tmp_path / "quarantine"),
         "ACCORD_SCRUB_SHARD_ROWS": "2",
+        # A gpu worker's own thread beats every second; the reaper (in this process) declares a run
+        # silent for ACCORD_RUN_HEARTBEAT_TIMEOUT dead: seconds here, a minute in production.
+        "ACCORD_RUN_HEARTBEAT_SECONDS": "1",
+        # SIGABRT makes every worker process write the stack of each of its threads into its log:
+        # how a worker that stays alive but consumes nothing is diagnosed (`dump_stacks`).
+        "PYTHONFAULTHANDLER": "1",
+        # A worker alive but not consuming ends itself after this (two minutes in production).
+        "ACCORD_WORKER_STALL_SECONDS": "20",
     }
     workers: list[subprocess.Popen] = []
 
@@ -118,9 +127,11 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
 
     killed: set[int] = set()
 
-    def kill_worker(proc: subprocess.Popen) -> None:
-        """kill -9 the main process and its pool children at once (a machine lost, not a shutdown)."""
-        killed.add(proc.pid)
+    def kill_worker(proc: subprocess.Popen, *, restarted_by_supervisor: bool = False) -> None:
+        """kill -9 the main process and its pool children at once (a machine lost, not a shutdown).
+        `restarted_by_supervisor`: the process manager (`supervise`) starts its replacement."""
+        if not restarted_by_supervisor:
+            killed.add(proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
@@ -135,6 +146,14 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
                 print(f"supervisor: worker {proc.pid} exited ({proc.returncode}); starting another")
                 start_worker("restarted")
 
+    def dump_stacks() -> None:
+        """Every live worker (main process and pool children) writes its threads' stacks to its log."""
+        for proc in workers:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGABRT)
+        time.sleep(2)
+
     class Env:
         pass
 
@@ -143,6 +162,7 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
     fault.start_worker = start_worker
     fault.kill_worker = kill_worker
     fault.supervise = supervise
+    fault.dump_stacks = dump_stacks
     fault.point_app_at = lambda: _point_app_at(private_redis.url, {})
     try:
         yield fault
@@ -157,21 +177,21 @@ def fault_env(transactional_db, private_redis, tmp_path, settings, monkeypatch):
         reset_storages()
 
 
-def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervise=None):
-    """Run what beat runs (outbox sweep, scrub reconciler, queued-run re-send) until `predicate()`;
+def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervise=None, on_timeout=None):
+    """Run what beat runs (outbox sweep, scrub reconciler, run reaper, queued-run re-send) until `predicate()`;
     `supervise` (the fault env's) restarts workers that exited on their own, as a process manager does."""
     from django.db import close_old_connections
 
     from datasets_app.reconciler import versions_reconcile
     from reliability.outbox import sweep
-    from training.services.reaper import training_runs_resend_queued
+    from training.services.reaper import training_runs_reap_stale, training_runs_resend_queued
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         close_old_connections()
         if supervise is not None:
             supervise()
-        for step in (sweep, versions_reconcile, training_runs_resend_queued):
+        for step in (sweep, versions_reconcile, training_runs_reap_stale, training_runs_resend_queued):
             try:
                 step()
             except Exception:  # beat carries on when one run of a task fails (broker still away)
@@ -180,6 +200,8 @@ def play_beat_until(predicate, *, timeout: float, interval: float = 1.0, supervi
         if value:
             return value
         time.sleep(interval)
+    if on_timeout is not None:
+        on_timeout()
     raise AssertionError(f"not recovered within {timeout}s")
 
 

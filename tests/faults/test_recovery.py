@@ -70,7 +70,8 @@ def test_scrub_worker_killed_mid_chord_recovers(fault_env, contributor):
     killed_at = time.monotonic()
     assert DatasetVersion.objects.get(pk=version.pk).status == Status.SCRUBBING
     fault_env.start_worker("b")
-    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise)
+    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise,
+                              on_timeout=fault_env.dump_stacks)
     recovery = time.monotonic() - killed_at
     print(f"worker killed mid-chord: recovered in {recovery:.1f}s")
     _assert_scrubbed(version)
@@ -91,7 +92,8 @@ def _upload_while_the_broker_is_down(fault_env, contributor, api_client_for):
     fault_env.redis.start()
     back_at = time.monotonic()
     version = play_beat_until(lambda: _inspected(version.pk), timeout=RECOVERY_LIMIT,
-                              supervise=fault_env.supervise)
+                              supervise=fault_env.supervise,
+                              on_timeout=fault_env.dump_stacks)
     print(f"broker down at upload: validated {time.monotonic() - back_at:.1f}s after the broker returned")
     assert version.row_count == len(ROWS)
     return version
@@ -103,9 +105,8 @@ def test_broker_down_at_upload_recovers(fault_env, contributor, api_client_for):
     assert_ledger_intact()
 
 
-# Left out of `make test` (pyproject's addopts): in some runs on this 2-core machine (2 of about 6) the
-# worker neither recovers nor exits after Redis restarts under it. Run it with `pytest -m known_flaky`.
-@pytest.mark.known_flaky
+# Was known_flaky (2 of about 6 runs): the worker stopped with "Unrecoverable error", or stayed alive
+# blocked in a pub/sub read; both fixed in reliability/redis_transport.py (issue 14).
 def test_broker_restarted_mid_scrub_recovers(fault_env, contributor, api_client_for):
     fault_env.start_worker("a")
     version = _upload_while_the_broker_is_down(fault_env, contributor, api_client_for)
@@ -115,7 +116,8 @@ def test_broker_restarted_mid_scrub_recovers(fault_env, contributor, api_client_
     fault_env.redis.kill()
     fault_env.redis.start()
     restarted_at = time.monotonic()
-    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise)
+    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise,
+                              on_timeout=fault_env.dump_stacks)
     recovery = time.monotonic() - restarted_at
     print(f"broker restarted mid-scrub: recovered in {recovery:.1f}s")
     _assert_scrubbed(version)
@@ -139,7 +141,8 @@ def test_database_connections_terminated_mid_scrub_recover(fault_env, contributo
     client = api_client_for(contributor)
     statuses = [client.get(f"/api/dataset-versions/{version.pk}/").status_code for _ in range(10)]
     assert statuses == [200] * 10  # CONN_HEALTH_CHECKS: a dead connection is replaced, not a 500
-    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise)
+    version = play_beat_until(lambda: _finished(version.pk), timeout=RECOVERY_LIMIT, supervise=fault_env.supervise,
+                              on_timeout=fault_env.dump_stacks)
     recovery = time.monotonic() - terminated_at
     print(f"database connections terminated mid-scrub: recovered in {recovery:.1f}s")
     _assert_scrubbed(version)

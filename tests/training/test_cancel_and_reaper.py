@@ -136,3 +136,39 @@ def test_requeued_run_resumes_from_its_last_checkpoint(
     assert run.state == RunState.SUCCEEDED and run.attempts == 2
     assert calls[0] == calls[1]
     assert [m["epoch"] for m in run.metrics_history] == [1, 2]
+
+
+def test_worker_heartbeat_beats_only_its_own_active_attempt(ml_admin, tiny_base_model, covered_version, no_enqueue):
+    """The worker's heartbeat thread keeps a short reaper timeout safe; it must never keep alive an
+    attempt that is not its own (the reaper requeued the run: the next attempt's worker beats)."""
+    run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    TrainingRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, celery_task_id="attempt-2",
+                                                 heartbeat_at=long_ago)
+
+    worker._beat(run.pk, "attempt-1")
+    assert TrainingRun.objects.get(pk=run.pk).heartbeat_at == long_ago
+    worker._beat(run.pk, "attempt-2")
+    assert TrainingRun.objects.get(pk=run.pk).heartbeat_at > long_ago
+    TrainingRun.objects.filter(pk=run.pk).update(state=RunState.QUEUED, heartbeat_at=long_ago)
+    worker._beat(run.pk, "attempt-2")
+    assert TrainingRun.objects.get(pk=run.pk).heartbeat_at == long_ago
+
+
+def test_a_resumed_attempt_replaces_what_the_lost_one_reported_after_its_checkpoint(
+    ml_admin, tiny_base_model, covered_version, no_enqueue
+):
+    """The killed attempt charted steps 1..7 and epochs 1..2; its checkpoint held epoch 1 (step 4).
+    The resumed attempt redoes steps 5.. and epoch 2: each is charted once."""
+    run = training_run_launch(actor=ml_admin, base_model=tiny_base_model, dataset_versions=[covered_version])
+    TrainingRun.objects.filter(pk=run.pk).update(
+        state=RunState.RUNNING, loss_history=[[step, 1.0] for step in range(1, 8)],
+        metrics_history=[{"epoch": 1, "val_loss": 0.9}, {"epoch": 2, "val_loss": 0.8}])
+    hooks = worker._RunHooks(TrainingRun.objects.get(pk=run.pk))
+
+    hooks.progress({"step": 5, "total_steps": 8, "epoch": 2, "loss": 0.5, "samples_per_sec": 1.0})
+    hooks.progress({"step": 8, "total_steps": 8, "epoch": 2, "loss": 0.4, "samples_per_sec": 1.0,
+                    "metrics": {"epoch": 2, "val_loss": 0.7}})
+    run.refresh_from_db()
+    assert [step for step, _ in run.loss_history] == [1, 2, 3, 4, 5, 8]
+    assert run.metrics_history == [{"epoch": 1, "val_loss": 0.9}, {"epoch": 2, "val_loss": 0.7}]

@@ -58,6 +58,24 @@ def _reap_one(run_id: int, cutoff: dt.datetime) -> str | None:
     return "requeued"
 
 
+def runs_in_progress(now: dt.datetime):
+    """The operations page's rows (reliability.operations): queued runs, and runs a worker holds and
+    whether they still beat (the reaper's own rule)."""
+    from reliability.operations import WorkSummary
+
+    held = TrainingRun.objects.filter(state__in=[RunState.AUTHORIZING, RunState.RUNNING])
+    queued = TrainingRun.objects.filter(state=RunState.QUEUED)
+    resend_after = getattr(settings, "ACCORD_RUN_QUEUED_RESEND_SECONDS", 60)
+    return [
+        WorkSummary(label="Training runs on a gpu worker", in_progress=held.count(),
+                    silent=held.filter(heartbeat_at__lt=now - heartbeat_timeout()).count(),
+                    silent_after=f"{int(heartbeat_timeout().total_seconds())} s"),
+        WorkSummary(label="Training runs queued", in_progress=queued.count(),
+                    silent=queued.filter(updated_at__lt=now - dt.timedelta(seconds=resend_after)).count(),
+                    silent_after=f"{resend_after} s"),
+    ]
+
+
 GPU_QUEUE = "gpu"
 
 

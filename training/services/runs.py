@@ -38,7 +38,12 @@ def state_of(run: TrainingRun) -> dict[str, Any]:
 
 
 def heartbeat_timeout() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "ACCORD_RUN_HEARTBEAT_TIMEOUT", 600))
+    return dt.timedelta(seconds=getattr(settings, "ACCORD_RUN_HEARTBEAT_TIMEOUT", 60))
+
+
+def heartbeat_every() -> float:
+    """How often a gpu worker's own thread beats for the run it works on (0: only its training loop beats)."""
+    return float(getattr(settings, "ACCORD_RUN_HEARTBEAT_SECONDS", 10))
 
 
 def max_attempts() -> int:

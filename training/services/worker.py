@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,14 @@ from django.utils import timezone
 
 from agreements.selectors import agreement_in_force
 from audit.services import record_event
+from reliability.heartbeat import beating
 from training import core
 from training.artifacts import agreement_snapshot, write_artifacts
 from training.gate import GateResult, check_training_gate, describe_version, recorded_authorisation_problems
 from training.inputs import verified_inputs
 from training.models import CORE_TASK_NAMES, RunState, TrainingRun
 from training.services.ending import cancel_for_authorisation
-from training.services.runs import locked_active, new_run_dir, state_of, training_run_end
+from training.services.runs import heartbeat_every, locked_active, new_run_dir, state_of, training_run_end
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,20 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
     run = _claim(run_id, task_id)
     if run is None:
         return "ignored"
+    # The process beats on its own while it works, so a short reaper timeout never reaps a live run.
+    beat = partial(_beat, run.pk, run.celery_task_id)
+    with beating(beat, every=heartbeat_every(), name=f"run-{run.pk}-heartbeat"):
+        return _authorise_and_train(run)
+
+
+def _beat(run_id: int, task_id: str) -> None:
+    """This attempt is alive: only while the run is active and still this attempt's (a run the reaper
+    requeued belongs to the next attempt, whose worker beats for it)."""
+    TrainingRun.objects.filter(pk=run_id, state__in=[RunState.AUTHORIZING, RunState.RUNNING],
+                               celery_task_id=task_id).update(heartbeat_at=timezone.now())
+
+
+def _authorise_and_train(run: TrainingRun) -> str:
     versions = _input_versions(run)
     # The run row is read again here: text/label fields edited in the database after launch are
     # judged as they are now, before any file is opened (G1).
@@ -237,7 +253,8 @@ def _finish(run_id: int, result: core.TrainResult, config: core.TrainConfig, out
         run.finished_at = run.heartbeat_at = timezone.now()
         run.save()
         record_event(actor=None, action="training_run.succeeded", target=run, before=before, after=state_of(run),
-                     metadata={"metrics": run.final_metrics, "archive": run.model_archive.name})
+                     metadata={"metrics": run.final_metrics, "archive": run.model_archive.name,
+                               "attempt": run.attempts, "resumed_from_epoch": result.resumed_from_epoch})
     shutil.rmtree(output_dir.parent / "checkpoints", ignore_errors=True)  # the model is published
     return "succeeded"
 
@@ -261,10 +278,14 @@ class _RunHooks:
             "loss": _finite(info.get("loss")), "samples_per_sec": _finite(info.get("samples_per_sec")),
         }
         if self.pending["loss"] is not None:
+            # A resumed attempt redoes the steps after its checkpoint: the lost attempt's points for them go.
+            self.loss_history = [point for point in self.loss_history if point[0] < info["step"]]
             self.loss_history.append([info["step"], round(self.pending["loss"], 5)])
             if len(self.loss_history) > MAX_CHART_POINTS:
                 self.loss_history = self.loss_history[::2]
         if "metrics" in info:
+            epoch = info["metrics"].get("epoch") or len(self.metrics_history) + 1
+            self.metrics_history = [entry for entry in self.metrics_history if (entry.get("epoch") or 0) < epoch]
             self.metrics_history.append({
                 key: {name: _finite(score) for name, score in value.items()} if isinstance(value, dict) else _finite(value)
                 for key, value in info["metrics"].items()
