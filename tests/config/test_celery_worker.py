@@ -14,7 +14,7 @@ def test_celery_configuration_is_json_only_with_three_queues_and_late_acks():
     assert {q.name for q in app.conf.task_queues} == {"default", "scrub", "gpu"}
     assert app.conf.task_acks_late is True
     assert app.conf.task_time_limit and app.conf.task_soft_time_limit < app.conf.task_time_limit
-    assert app.conf.result_backend == "django-db"
+    assert app.conf.result_backend == "reliability.result_backend:ResultBackend" and app.conf.result_backend_always_retry
     assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
     assert app.amqp.router.route({}, "training.tasks.train_run")["queue"].name == "gpu"
     assert app.amqp.router.route({}, "datasets_app.tasks.scrub_version")["queue"].name == "scrub"
