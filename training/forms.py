@@ -18,6 +18,9 @@ class LaunchForm(forms.Form):
     )
     text_fields = forms.CharField(required=False, help_text="Comma-separated; empty = the versions' declared text fields")
     label_field = forms.CharField(required=False, help_text="Empty = the versions' declared label field")
+    split_field = forms.CharField(required=False, label="Split column",
+                                  help_text="Empty = the versions' declared train/validation/test column when "
+                                            "each declares the same one, else a seeded split")
     # Suggested defaults: what takes the packaged MiniLM past 0.8 test accuracy on the demo tickets
     # on a CPU in minutes (5e-5 x 3 epochs is the usual recipe for larger data and GPUs).
     epochs = forms.IntegerField(min_value=1, max_value=100, initial=1)

@@ -101,6 +101,9 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
     )
     text_fields = models.JSONField(default=list)
     label_field = models.CharField(max_length=200)
+    # The steward-declared train/validation/test column ("" = a seeded split); the gate holds it to
+    # each version's approved split column (G1).
+    split_field = models.CharField(max_length=200, blank=True, default="")
     epochs = models.PositiveIntegerField(default=3)
     learning_rate = models.FloatField(default=5e-5)
     batch_size = models.PositiveIntegerField(default=16)

@@ -42,6 +42,7 @@ def _validate_launch(
     purpose: str,
     text_fields: list[str],
     label_field: str,
+    split_field: str,
     hyper: dict[str, Any],
 ) -> None:
     problems = []
@@ -70,7 +71,7 @@ def _validate_launch(
             problems.append(f"{name} must be between {low} and {high}.")
     for version in dataset_versions:
         columns = set(version.columns or [])
-        missing = [f for f in [*text_fields, label_field] if f and columns and f not in columns]
+        missing = [f for f in [*text_fields, label_field, split_field] if f and columns and f not in columns]
         if missing:
             problems.append(f"{version}: has no column(s) {', '.join(missing)}.")
     if problems:
@@ -88,6 +89,12 @@ def default_fields(dataset_versions: Sequence[DatasetVersion]) -> tuple[list[str
     return [], ""
 
 
+def default_split_field(dataset_versions: Sequence[DatasetVersion]) -> str:
+    """The steward-declared split column when every version declares the same one, else "" (seeded)."""
+    declared = {version.split_field for version in dataset_versions}
+    return declared.pop() if len(declared) == 1 else ""
+
+
 def training_run_launch(
     *,
     actor,
@@ -97,6 +104,7 @@ def training_run_launch(
     task: str = TrainingTask.TEXT_CLASSIFICATION,
     text_fields: Sequence[str] | None = None,
     label_field: str | None = None,
+    split_field: str | None = None,
     epochs: int = 3,
     learning_rate: float = 5e-5,
     batch_size: int = 16,
@@ -113,7 +121,9 @@ def training_run_launch(
     A refused launch is still recorded: the run is saved as `denied` with every reason (check
     `run.state`; the API answers 403 with `run.denial_reasons`). Asking for a column the steward
     did not release (G1) is such a refusal. An allowed run is `queued` and handed to the gpu
-    queue once this transaction commits.
+    queue once this transaction commits. `split_field`: None = the versions' declared split
+    column when they all declare the same one; "" = a seeded split; a name = that column, which
+    must be every version's declared split column (G1).
     """
     require_admin(actor, "launch training runs")
     versions = list(dataset_versions)
@@ -121,20 +131,22 @@ def training_run_launch(
     text_fields = list(text_fields) if text_fields else default_text
     # A causal-LM run reads text only: the version's label column is not defaulted in (G1).
     label_field = label_field or ("" if task in LABEL_FREE_TASKS else default_label)
+    split_field = default_split_field(versions) if split_field is None else split_field.strip()
     hyper = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "max_length": max_length}
     lora_settings = {"lora": bool(lora), "lora_r": lora_r, "lora_alpha": lora_alpha, "lora_dropout": lora_dropout,
                      "lora_target_modules": [str(m).strip() for m in lora_target_modules or () if str(m).strip()]}
     _validate_launch(
         base_model=base_model, dataset_versions=versions, task=task, purpose=purpose,
-        text_fields=text_fields, label_field=label_field, hyper={**hyper, **lora_settings},
+        text_fields=text_fields, label_field=label_field, split_field=split_field, hyper={**hyper, **lora_settings},
     )
     with transaction.atomic():
         gate = check_training_gate(dataset_versions=versions, base_model=base_model, purpose=purpose,
-                                   text_fields=text_fields, label_field=label_field, task=task)
+                                   text_fields=text_fields, label_field=label_field, task=task,
+                                   split_field=split_field)
         task_id = str(uuid.uuid4()) if gate.allowed else ""
         run = TrainingRun(
             base_model=base_model, task=task, text_fields=text_fields, label_field=label_field,
-            purpose=purpose, launched_by=actor, seed=seed, celery_task_id=task_id,
+            split_field=split_field, purpose=purpose, launched_by=actor, seed=seed, celery_task_id=task_id,
             state=RunState.QUEUED if gate.allowed else RunState.DENIED,
             denial_reasons=gate.reasons, **hyper, **lora_settings,
         )
@@ -153,6 +165,7 @@ def training_run_launch(
                 "purpose": purpose,
                 "text_fields": text_fields,
                 "label_field": label_field,
+                "split_field": split_field,
                 "reasons": gate.reasons,
                 "coverage": {str(key): value for key, value in gate.coverage.items()},
             },

@@ -43,7 +43,8 @@ def _gate(run: TrainingRun, versions: list | None = None) -> GateResult:
     """THE gate for this run as stored now: its versions, purpose and the columns it asks for."""
     return check_training_gate(dataset_versions=versions if versions is not None else _input_versions(run),
                                base_model=run.base_model, purpose=run.purpose,
-                               text_fields=run.text_fields, label_field=run.label_field, task=run.task)
+                               text_fields=run.text_fields, label_field=run.label_field, task=run.task,
+                               split_field=run.split_field)
 
 
 def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
@@ -102,6 +103,7 @@ def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
             task=CORE_TASK_NAMES[run.task],
             text_fields=tuple(run.text_fields),
             label_field=run.label_field,
+            split_field=run.split_field or None,
             epochs=run.epochs,
             learning_rate=run.learning_rate,
             batch_size=run.batch_size,
