@@ -40,7 +40,7 @@ class RunInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrainingRunInput
-        fields = ["dataset_version", "dataset", "version", "sha256", "agreements"]
+        fields = ["dataset_version", "dataset", "version", "sha256", "agreements", "column_map"]
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
@@ -82,6 +82,10 @@ class LaunchSerializer(serializers.Serializer):
         max_length=200, required=False, allow_blank=True,
         help_text="The steward-declared train/validation/test column; omitted = the versions' declared one "
                   "when they all declare the same, \"\" = a seeded split")
+    column_mapping = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(max_length=200)), required=False,
+        help_text="{version id: {run field: that version's column}}, for versions that name their released "
+                  "columns differently, e.g. {\"12\": {\"text\": \"body\"}}")
     epochs = serializers.IntegerField(default=3)
     learning_rate = serializers.FloatField(default=5e-5)
     batch_size = serializers.IntegerField(default=16)

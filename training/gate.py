@@ -56,11 +56,14 @@ def check_training_gate(
     label_field: str | None = None,
     task: str | None = None,
     split_field: str = "",
+    column_maps: dict[int, dict[str, str]] | None = None,
 ) -> GateResult:
     """Every reason this combination may not be trained on, at `at` (default: now).
 
     `text_fields` / `label_field`: the columns the run reads. Given (launch, worker, publishing),
-    each must be released by every version's steward (G1); None only for eligibility listings."""
+    each must be released by every version's steward (G1); None only for eligibility listings.
+    `column_maps`: per version id, {run field: that version's column}; the mapped column is the one
+    judged (and read), so a mapping can only point at a column its steward released."""
     at = at or timezone.now()
     versions = list(dataset_versions)
     reasons: list[str] = []
@@ -77,8 +80,15 @@ def check_training_gate(
         label = describe_version(version)
         problems, covering = check_version(version, purpose=purpose, at=at)
         if text_fields is not None or label_field is not None:
-            problems += field_reasons(version, text_fields=text_fields or [], label_field=label_field or "",
-                                      task=task, split_field=split_field)
+            mapping = (column_maps or {}).get(version.pk) or {}
+            read = {*(text_fields or []), *([label_field] if label_field else []), *([split_field] if split_field else [])}
+            stray = sorted(str(name) for name in mapping if name not in read)
+            if stray:
+                problems.append(f"its column mapping names {', '.join(stray)}, which the run does not read.")
+            problems += field_reasons(
+                version, text_fields=[mapping.get(name, name) for name in text_fields or []],
+                label_field=mapping.get(label_field, label_field) if label_field else "",
+                task=task, split_field=mapping.get(split_field, split_field) if split_field else "")
         reasons += [f"{label}: {problem}" for problem in problems]
         coverage[version.pk] = [agreement.pk for agreement in covering]
         agreements[version.pk] = covering

@@ -221,6 +221,9 @@ class TrainingRunInput(models.Model):
     run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="inputs")
     dataset_version = models.ForeignKey("datasets_app.DatasetVersion", on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField(default=0)
+    # {run field: this version's column}: the version's released columns read under the run's common
+    # names (a `body` read as `text`); {} = the same names. The gate judges the mapped columns (G1).
+    column_map = models.JSONField(default=dict, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, help_text="Scrubbed sha256 recorded at launch")
     agreements = models.ManyToManyField("agreements.Agreement", blank=True, related_name="training_inputs")
     # What the agreements said when they authorised this input (ids, dates, terms digest).

@@ -71,6 +71,7 @@ def run_launch(request):
                 actor=request.user, base_model=data["base_model"], dataset_versions=list(data["dataset_versions"]),
                 purpose=data["purpose"], task=data["task"], text_fields=data["text_fields"] or None,
                 label_field=data["label_field"] or None, split_field=data["split_field"] or None,
+                column_mapping=data["column_mapping"],
                 epochs=data["epochs"], learning_rate=data["learning_rate"],
                 batch_size=data["batch_size"], max_length=data["max_length"], seed=data["seed"],
                 lora=data["lora"], lora_r=data["lora_r"], lora_alpha=data["lora_alpha"],

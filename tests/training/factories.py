@@ -65,17 +65,20 @@ def ner_csv_bytes(rows: int = 60, seed: int = 0) -> bytes:
 def make_training_version(
     *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, extra_columns: tuple[str, ...] = (),
     text_fields: tuple[str, ...] = ("text",), label_field: str = "label", ner: bool = False,
-    column_roles: dict | None = None, split_column: str = "", **dataset_kwargs
+    column_roles: dict | None = None, split_column: str = "", text_column: str = "text", **dataset_kwargs
 ) -> DatasetVersion:
     """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded.
 
     `extra_columns` are in the file (holding raw e-mail addresses) but not released: the steward
     released `text_fields` as scrub columns and `label_field` as the label (govdata's contract);
     `column_roles` overrides the roles stored with it (a version approved before roles existed);
-    `split_column` adds a train/validation/test column the steward declared (role split)."""
+    `split_column` adds a train/validation/test column the steward declared (role split);
+    `text_column` names the text column (another dataset may call it `body`)."""
     dataset = dataset or DatasetFactory(**dataset_kwargs)
     data = ner_csv_bytes(rows, seed) if ner else scrubbed_csv_bytes(rows, seed, tuple(extra_columns), split_column)
-    base_columns = ("text", "entities") if ner else ("text", "label")
+    if text_column != "text":
+        data = data.replace(b"text,", text_column.encode() + b",", 1)
+    base_columns = (text_column, "entities") if ner else (text_column, "label")
     name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
     approved = status == "approved"
     return DatasetVersion.objects.create(
