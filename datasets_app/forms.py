@@ -5,7 +5,7 @@ from django import forms
 from datasets_app.licenses import license_choices
 from datasets_app.models import DatasetVersion, UseTerm
 from datasets_app.scrub_runner import OPTIONAL_ENTITIES
-from datasets_app.scrubbing.columns import DROP, KEEP, LABEL, SCRUB
+from datasets_app.scrubbing.columns import DROP, KEEP, LABEL, SCRUB, SPLIT
 
 
 class DatasetForm(forms.Form):
@@ -36,6 +36,7 @@ ROLE_CHOICES = [
     (SCRUB, "scrub — free text; the scrubber runs on it"),
     (LABEL, "label — kept as it is, the training target"),
     (KEEP, "keep — not personal data (say why)"),
+    (SPLIT, "split — train / validation / test per row, kept as it is"),
     (DROP, "drop — not released"),
 ]
 

@@ -178,6 +178,13 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.dataset.title} v{self.number}"
 
+    @property
+    def split_field(self) -> str:
+        """The column its steward declared as the train/validation/test split ("" = none). Read
+        from the column roles, which approval freezes, so it needs no column of its own."""
+        roles = self.column_roles or {}
+        return next((c for c in self.columns or [] if (roles.get(c) or {}).get("role") == "split"), "")
+
     # --- the freeze -----------------------------------------------------------------------
     def save(self, *args, **kwargs):
         if self.pk is not None:

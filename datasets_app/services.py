@@ -389,11 +389,12 @@ def _token_label_column(version: DatasetVersion, roles: Mapping | None = None) -
 
 
 def _verbatim_columns(version: DatasetVersion) -> list[str]:
-    """The label and keep columns: written as they are, residual-checked. The rest is dropped."""
+    """The label, keep and split columns: written as they are, residual-checked. The rest is dropped."""
     roles = version.column_roles or {}
     if not roles:  # a version scrubbed before roles existed: its label only, never every column
         return [version.label_field] if version.label_field else []
-    return [c for c in version.columns if roles.get(c, {}).get("role") in (columns_core.LABEL, columns_core.KEEP)]
+    verbatim = (columns_core.LABEL, columns_core.KEEP, columns_core.SPLIT)
+    return [c for c in version.columns if roles.get(c, {}).get("role") in verbatim]
 
 
 def column_table(version: DatasetVersion, report: Mapping) -> list[dict]:

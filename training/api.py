@@ -40,7 +40,7 @@ class RunInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrainingRunInput
-        fields = ["dataset_version", "dataset", "version", "sha256", "agreements"]
+        fields = ["dataset_version", "dataset", "version", "sha256", "agreements", "column_map"]
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
@@ -53,7 +53,7 @@ class TrainingRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = [
-            "id", "state", "base_model", "task", "purpose", "inputs", "text_fields", "label_field", "epochs",
+            "id", "state", "base_model", "task", "purpose", "inputs", "text_fields", "label_field", "split_field", "epochs",
             "learning_rate", "batch_size", "max_length", "seed", "launched_by", "denial_reasons", "failure_reason",
             "cancel_reason", "step", "total_steps", "epoch", "loss", "samples_per_sec", "progress_percent",
             "metrics_history", "final_metrics", "device", "attempts", "heartbeat_at", "created_at", "started_at",
@@ -78,6 +78,14 @@ class LaunchSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.choices, default=Purpose.RESEARCH)
     text_fields = serializers.ListField(child=serializers.CharField(max_length=200), required=False, allow_empty=True)
     label_field = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    split_field = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="The steward-declared train/validation/test column; omitted = the versions' declared one "
+                  "when they all declare the same, \"\" = a seeded split")
+    column_mapping = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(max_length=200)), required=False,
+        help_text="{version id: {run field: that version's column}}, for versions that name their released "
+                  "columns differently, e.g. {\"12\": {\"text\": \"body\"}}")
     epochs = serializers.IntegerField(default=3)
     learning_rate = serializers.FloatField(default=5e-5)
     batch_size = serializers.IntegerField(default=16)

@@ -18,8 +18,15 @@ class LaunchForm(forms.Form):
     )
     text_fields = forms.CharField(required=False, help_text="Comma-separated; empty = the versions' declared text fields")
     label_field = forms.CharField(required=False, help_text="Empty = the versions' declared label field")
+    split_field = forms.CharField(required=False, label="Split column",
+                                  help_text="Empty = the versions' declared train/validation/test column when "
+                                            "each declares the same one, else a seeded split")
     # Suggested defaults: what takes the packaged MiniLM past 0.8 test accuracy on the demo tickets
     # on a CPU in minutes (5e-5 x 3 epochs is the usual recipe for larger data and GPUs).
+    column_mapping = forms.CharField(
+        required=False, label="Column mapping", widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="When versions name their columns differently: one line per version, "
+                  "'<version id>: <run field>=<its column>, ...', e.g. '12: text=body, label=category'")
     epochs = forms.IntegerField(min_value=1, max_value=100, initial=1)
     learning_rate = forms.FloatField(min_value=1e-8, max_value=1.0, initial=1e-4)
     batch_size = forms.IntegerField(min_value=1, max_value=4096, initial=16)
@@ -48,6 +55,19 @@ class LaunchForm(forms.Form):
 
     def clean_lora_target_modules(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["lora_target_modules"].split(",") if name.strip()]
+
+    def clean_column_mapping(self) -> dict[str, dict[str, str]]:
+        mapping: dict[str, dict[str, str]] = {}
+        for number, line in enumerate(self.cleaned_data["column_mapping"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            version, _, pairs = line.partition(":")
+            fields = [pair.partition("=") for pair in pairs.split(",") if pair.strip()]
+            if not version.strip().isdigit() or not fields or any(not sep or not field.strip() or not column.strip()
+                                                                   for field, sep, column in fields):
+                raise forms.ValidationError(f"Line {number}: write '<version id>: <run field>=<its column>, ...'.")
+            mapping[version.strip()] = {field.strip(): column.strip() for field, _, column in fields}
+        return mapping
 
     def clean_text_fields(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["text_fields"].split(",") if name.strip()]

@@ -55,11 +55,15 @@ def check_training_gate(
     text_fields: Sequence[str] | None = None,
     label_field: str | None = None,
     task: str | None = None,
+    split_field: str = "",
+    column_maps: dict[int, dict[str, str]] | None = None,
 ) -> GateResult:
     """Every reason this combination may not be trained on, at `at` (default: now).
 
     `text_fields` / `label_field`: the columns the run reads. Given (launch, worker, publishing),
-    each must be released by every version's steward (G1); None only for eligibility listings."""
+    each must be released by every version's steward (G1); None only for eligibility listings.
+    `column_maps`: per version id, {run field: that version's column}; the mapped column is the one
+    judged (and read), so a mapping can only point at a column its steward released."""
     at = at or timezone.now()
     versions = list(dataset_versions)
     reasons: list[str] = []
@@ -76,8 +80,15 @@ def check_training_gate(
         label = describe_version(version)
         problems, covering = check_version(version, purpose=purpose, at=at)
         if text_fields is not None or label_field is not None:
-            problems += field_reasons(version, text_fields=text_fields or [], label_field=label_field or "",
-                                      task=task)
+            mapping = (column_maps or {}).get(version.pk) or {}
+            read = {*(text_fields or []), *([label_field] if label_field else []), *([split_field] if split_field else [])}
+            stray = sorted(str(name) for name in mapping if name not in read)
+            if stray:
+                problems.append(f"its column mapping names {', '.join(stray)}, which the run does not read.")
+            problems += field_reasons(
+                version, text_fields=[mapping.get(name, name) for name in text_fields or []],
+                label_field=mapping.get(label_field, label_field) if label_field else "",
+                task=task, split_field=mapping.get(split_field, split_field) if split_field else "")
         reasons += [f"{label}: {problem}" for problem in problems]
         coverage[version.pk] = [agreement.pk for agreement in covering]
         agreements[version.pk] = covering
@@ -139,7 +150,8 @@ def _version_reasons(version: DatasetVersion, purpose: str) -> list[str]:
 
 
 def field_reasons(
-    version: DatasetVersion, *, text_fields: Sequence[str], label_field: str, task: str | None = None
+    version: DatasetVersion, *, text_fields: Sequence[str], label_field: str, task: str | None = None,
+    split_field: str = "",
 ) -> list[str]:
     """G1: a run reads only the columns the steward released for this version, frozen at approval:
     its text fields among the scrub columns, its label field exactly the approved label column
@@ -147,7 +159,8 @@ def field_reasons(
 
     Every task is held to the same released columns: a token-classification run's span or BIO
     column is the version's approved label column (role label: verbatim, residual-checked); a
-    causal-LM run reads text columns only and must name no label column at all."""
+    causal-LM run reads text columns only and must name no label column at all. A split column, when
+    the run reads one, is exactly the column its steward declared as the split (role split)."""
     released = list(version.text_fields or [])
     approved_label = version.label_field or ""
     roles = version.column_roles or {}
@@ -163,6 +176,9 @@ def field_reasons(
     if unreleased:
         reasons.append(f"text field(s) {', '.join(unreleased)} are not among the scrub columns its steward released "
                        f"({', '.join(released) or 'none'}).")
+    if split_field and split_field != version.split_field:
+        reasons.append(f"split field {split_field} is not the split column its steward declared "
+                       f"({version.split_field or 'none'}).")
     if task in LABEL_FREE_TASKS:
         if label_field:
             reasons.append(f"a {task} run reads no label column, yet it names {label_field}.")

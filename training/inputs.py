@@ -56,8 +56,10 @@ def _download_to_cache(version: DatasetVersion) -> Path:
     return target
 
 
-def verified_inputs(versions: list[DatasetVersion]) -> list[InputFile]:
-    """InputFiles for the trainer, each checked against the sha256 recorded at approval.
+def verified_inputs(versions: list[DatasetVersion], *, column_maps: dict[int, dict[str, str]] | None = None,
+                    fields: list[str] | None = None) -> list[InputFile]:
+    """InputFiles for the trainer, each checked against the sha256 recorded at approval, each read
+    under the run's field names through its column mapping (`fields`: the run's fields).
 
     Raises DataIntegrityError for the first file whose bytes differ: nothing of it is parsed.
     """
@@ -66,5 +68,8 @@ def verified_inputs(versions: list[DatasetVersion]) -> list[InputFile]:
         path = local_path_for(version)
         with open_verified(path, version.scrubbed_sha256):
             pass  # refuse here, before the trainer (and its tokenizer, model load, ...) starts
-        inputs.append(InputFile(path=str(path), sha256=version.scrubbed_sha256, format=version.format or None))
+        mapping = (column_maps or {}).get(version.pk) or {}
+        columns = tuple((name, mapping.get(name, name)) for name in fields or ()) if mapping else ()
+        inputs.append(InputFile(path=str(path), sha256=version.scrubbed_sha256, format=version.format or None,
+                                columns=columns))
     return inputs

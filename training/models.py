@@ -102,6 +102,9 @@ class TrainingRun(ConcurrentTransitionMixin, models.Model):
     )
     text_fields = models.JSONField(default=list)
     label_field = models.CharField(max_length=200)
+    # The steward-declared train/validation/test column ("" = a seeded split); the gate holds it to
+    # each version's approved split column (G1).
+    split_field = models.CharField(max_length=200, blank=True, default="")
     epochs = models.PositiveIntegerField(default=3)
     learning_rate = models.FloatField(default=5e-5)
     batch_size = models.PositiveIntegerField(default=16)
@@ -219,6 +222,9 @@ class TrainingRunInput(models.Model):
     run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="inputs")
     dataset_version = models.ForeignKey("datasets_app.DatasetVersion", on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField(default=0)
+    # {run field: this version's column}: the version's released columns read under the run's common
+    # names (a `body` read as `text`); {} = the same names. The gate judges the mapped columns (G1).
+    column_map = models.JSONField(default=dict, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, help_text="Scrubbed sha256 recorded at launch")
     agreements = models.ManyToManyField("agreements.Agreement", blank=True, related_name="training_inputs")
     # What the agreements said when they authorised this input (ids, dates, terms digest).

@@ -76,7 +76,9 @@ def run_launch(request):
             run = services.training_run_launch(
                 actor=request.user, base_model=data["base_model"], dataset_versions=list(data["dataset_versions"]),
                 purpose=data["purpose"], task=data["task"], text_fields=data["text_fields"] or None,
-                label_field=data["label_field"] or None, epochs=data["epochs"], learning_rate=data["learning_rate"],
+                label_field=data["label_field"] or None, split_field=data["split_field"] or None,
+                column_mapping=data["column_mapping"],
+                epochs=data["epochs"], learning_rate=data["learning_rate"],
                 batch_size=data["batch_size"], max_length=data["max_length"], seed=data["seed"],
                 lora=data["lora"], lora_r=data["lora_r"], lora_alpha=data["lora_alpha"],
                 lora_dropout=data["lora_dropout"], lora_target_modules=data["lora_target_modules"],

@@ -6,6 +6,8 @@ Plain Python, no Django. Every column of a file ends with one role:
 - ``label``: kept verbatim (the training target), residual-checked, refused when it looks like an
   identifier (PII-like values, or nearly one distinct value per row).
 - ``keep``: the steward declares it non-personal, with a reason; residual-checked.
+- ``split``: the steward's train/validation/test assignment per row; kept verbatim like a label,
+  residual-checked, refused unless every sampled value is a split name (so it cannot carry an identity).
 - ``drop``: the default; never written to the scrubbed file.
 
 Profiles hold counts and ratios only, never a value, so they may be stored and shown to anyone
@@ -18,9 +20,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-SCRUB, LABEL, KEEP, DROP = "scrub", "label", "keep", "drop"
-ROLES: tuple[str, ...] = (SCRUB, LABEL, KEEP, DROP)
-WRITTEN_ROLES = (SCRUB, LABEL, KEEP)
+SCRUB, LABEL, KEEP, SPLIT, DROP = "scrub", "label", "keep", "split", "drop"
+ROLES: tuple[str, ...] = (SCRUB, LABEL, KEEP, SPLIT, DROP)
+WRITTEN_ROLES = (SCRUB, LABEL, KEEP, SPLIT)
+# The values a split column may hold (training.core.data reads the same aliases).
+SPLIT_NAMES = frozenset({"train", "training", "validation", "val", "valid", "dev", "test", "testing"})
+_SPLIT_TOKENS = {"split", "partition", "fold", "subset"}
 MIN_KEEP_REASON = 10
 PROFILE_SAMPLE = 200  # values per column checked for PII-like content
 DISTINCT_CAP = 100_000  # distinct values counted per column (hashes only)
@@ -139,7 +144,8 @@ class ColumnProfiler:
         if col is None:
             col = self._cols[name] = {"non_empty": 0, "hashes": set(), "capped": False, "sampled": 0,
                                       "pii": 0, "kinds": {}, "dates": 0, "numbers": 0, "spaces": 0,
-                                      "length": 0, "token_labels": 0, "token_label_types": set()}
+                                      "length": 0, "token_labels": 0, "token_label_types": set(),
+                                      "split_names": 0}
         return col
 
     def add(self, row: Mapping[str, object]) -> None:
@@ -175,6 +181,8 @@ class ColumnProfiler:
             kinds.add("EMAIL_ADDRESS")
         if not kinds and _PHONE.match(stripped) and sum(c.isdigit() for c in stripped) >= 9:
             kinds.add("PHONE_NUMBER")
+        if stripped.lower() in SPLIT_NAMES:
+            col["split_names"] += 1
         types = token_label_types(stripped)
         if types is not None:
             col["token_labels"] += 1
@@ -204,6 +212,8 @@ class ColumnProfiler:
                 # Token-classification annotations (spans or BIO tags): counts only, never a value.
                 "token_labels": round(col["token_labels"] / sampled, 3),
                 "token_label_types": len(col["token_label_types"]),
+                # Share of sampled values that are split names (train/validation/test): a count only.
+                "split_values": round(col["split_names"] / sampled, 3),
             }
             profile["label_refused"] = label_refusal(name, profile) or ""
             profile["keep_refused"] = keep_refusal(name, profile) or ""
@@ -239,6 +249,18 @@ def label_refusal(name: str, profile: Mapping) -> str | None:
         return f"its values look like personal data ({kinds}); a label must be a category"
     if _nearly_unique(profile) and not is_token_label_column(profile):
         return "nearly every row has its own value: that is an identifier, not a label"
+    return None
+
+
+def split_refusal(name: str, profile: Mapping) -> str | None:
+    """Why this column may not be the declared split, or None. A split column is released verbatim
+    (G2), so it must hold split names and nothing else: never an identity, never free text."""
+    if name_tokens(name) & _NEVER_LABEL_TOKENS:
+        return "its name says it holds personal data; a split column holds train, validation or test"
+    if profile.get("pii_like", 0) > 0:
+        return "its values look like personal data; a split column holds train, validation or test"
+    if profile.get("split_values", 0) < 1.0:
+        return "not every value is train, validation or test"
     return None
 
 
@@ -308,6 +330,8 @@ def suggest_role(name: str, profile: Mapping) -> tuple[str, str]:
         return DROP, "its values are dates: dropped"
     if free_text:
         return SCRUB, "free text: the scrubber runs on it"
+    if tokens & _SPLIT_TOKENS and not split_refusal(name, profile):
+        return SPLIT, "named like a train/validation/test split, and every value is one"
     if tokens & _LABEL_TOKENS and not label_refusal(name, profile):
         return LABEL, "named like a label, with few distinct values"
     if _nearly_unique(profile):
@@ -326,6 +350,9 @@ def check_roles(roles: Mapping[str, Mapping], profiles: Mapping[str, Mapping]) -
         problems.append(f"unknown role(s) {', '.join(map(str, bad))}; use one of {', '.join(ROLES)}")
     scrub = [c for c, r in roles.items() if r.get("role") == SCRUB]
     labels = [c for c, r in roles.items() if r.get("role") == LABEL]
+    splits = [c for c, r in roles.items() if r.get("role") == SPLIT]
+    if len(splits) > 1:
+        problems.append(f"only one column can be the split; you chose {', '.join(splits)}")
     if not scrub:
         problems.append("give at least one column the role scrub")
     if len(labels) > 1:
@@ -336,6 +363,10 @@ def check_roles(roles: Mapping[str, Mapping], profiles: Mapping[str, Mapping]) -
             why = label_refusal(column, profile)
             if why:
                 problems.append(f"{column} cannot be the label: {why}")
+        elif role.get("role") == SPLIT:
+            why = split_refusal(column, profile)
+            if why:
+                problems.append(f"{column} cannot be the split column: {why}")
         elif role.get("role") == KEEP:
             if len((role.get("reason") or "").strip()) < MIN_KEEP_REASON:
                 problems.append(f"{column}: say why it is not personal data to keep it "

@@ -304,3 +304,49 @@ def test_a_token_label_column_may_be_the_label_but_not_one_carrying_text_or_name
     assert "identifier" in label_refusal("entities", profile(with_text))
     names_as_types = [json.dumps([{"start": 0, "end": 4, "label": f"Person{i}"}]) for i in range(60)]
     assert "identifier" in label_refusal("entities", profile(names_as_types))
+
+
+def _split_rows(count: int = 30) -> list[dict]:
+    cycle = ("train",) * 6 + ("validation", "test")
+    return [{"body": f"The app crashes on start, case {i}.", "label": "bug" if i % 2 else "billing",
+             "split": cycle[i % len(cycle)]} for i in range(count)]
+
+
+def test_a_split_column_is_suggested_released_verbatim_and_residual_checked(
+    dataset, contributor, upload, django_capture_on_commit_callbacks
+):
+    """Issue 12: a steward may declare the train/validation/test column; like a label it is written
+    as it is and residual-checked (G2), and the version names it as its split column."""
+    version = upload(dataset, csv_bytes(_split_rows(), ["body", "label", "split"]), "t.csv", contributor)
+    assert services.suggested_roles(version)["split"]["role"] == "split"
+    assert version.column_profile["split"]["split_values"] == 1.0
+    version = start(version, contributor, {"body": "scrub", "label": "label", "split": "split"},
+                    django_capture_on_commit_callbacks)
+    assert version.status == Status.SCRUBBED, version.failure_reason
+    assert version.split_field == "split" and version.text_fields == ["body"] and version.label_field == "label"
+    rows = list(csv.DictReader(io.StringIO(scrubbed_bytes(version).decode())))
+    assert [row["split"] for row in rows] == [row["split"] for row in _split_rows()]
+    table = {c["name"]: c for c in version.pii_report["columns"]}
+    assert table["split"]["role"] == "split" and table["split"]["written"] and table["split"]["residual"] == 0
+
+
+def test_a_split_column_must_hold_split_names_only_and_be_one(dataset, contributor, upload):
+    rows = _split_rows()
+    rows[3]["split"] = "holdout-anna"  # one value that is not train/validation/test
+    version = upload(dataset, csv_bytes(rows, ["body", "label", "split"]), "t.csv", contributor)
+    with pytest.raises(ApplicationError, match="split cannot be the split column: not every value"):
+        services.version_scrub_start(version=version, actor=contributor,
+                                     column_roles={"body": "scrub", "label": "label", "split": "split"})
+    clean = upload(dataset, csv_bytes(_split_rows(), ["body", "label", "split"]), "t.csv", contributor)
+    with pytest.raises(ApplicationError, match="only one column can be the split"):
+        services.version_scrub_start(version=clean, actor=contributor,
+                                     column_roles={"body": "scrub", "label": "split", "split": "split"})
+
+
+def test_an_identity_column_is_never_a_split_column(identity_version, contributor):
+    version, _rows = identity_version
+    for column in ("email", "customer_name"):
+        with pytest.raises(ApplicationError, match=f"{column} cannot be the split column"):
+            services.version_scrub_start(version=version, actor=contributor,
+                                         column_roles={"body": "scrub", column: "split"})
+    assert DatasetVersion.objects.get(pk=version.pk).status == Status.UPLOADED

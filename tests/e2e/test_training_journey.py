@@ -84,7 +84,11 @@ def test_admin_launches_watches_and_downloads_attributed_model(
     expect(nmds_reasons).to_contain_text("terms NMDS forbid methods and model development")
     expect(refused.filter(has_text=str(covered))).to_have_count(0)  # the eligible one is not among the refused
     expect(side.get_by_role("heading", name="Eligible (1)")).to_be_visible()
-    expect(side.get_by_text(f"{covered} — covered by agreement #{agreement.pk}")).to_be_visible()
+    # Eligibility reads as eligibility, refusals as reasons (issue 13): no bare "version status: approved".
+    eligible_row = side.locator("li", has_text=str(covered))
+    expect(eligible_row).to_contain_text(f"eligible: approved by its steward, covered by agreement #{agreement.pk}")
+    expect(refused.first).to_contain_text("cannot be trained on because:")
+    expect(side).not_to_contain_text("version status")
 
     # Launch: tiny BERT, 1 epoch, max_length 32, batch 8.
     page.select_option("select[name=purpose]", "research")

@@ -30,16 +30,21 @@ def raw_email(index: int) -> str:
     return f"customer{index}@example.com"
 
 
-def scrubbed_csv_bytes(rows: int = 40, seed: int = 0, extra_columns: tuple[str, ...] = ()) -> bytes:
+SPLIT_CYCLE = ("train",) * 6 + ("validation", "test")  # what a steward's split column holds, row by row
+
+
+def scrubbed_csv_bytes(rows: int = 40, seed: int = 0, extra_columns: tuple[str, ...] = (),
+                       split_column: str = "") -> bytes:
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["text", "label", *extra_columns])
+    writer.writerow(["text", "label", *extra_columns, *([split_column] if split_column else [])])
     for index in range(rows):
         label = "billing" if index % 2 == 0 else "access"
         words = rng.sample(TOPICS[label], 4) + rng.sample(["please", "help", "today", "my", "the", "<PERSON>"], 2)
         rng.shuffle(words)
-        writer.writerow([" ".join(words), label, *(raw_email(index) for _ in extra_columns)])
+        split = [SPLIT_CYCLE[index % len(SPLIT_CYCLE)]] if split_column else []
+        writer.writerow([" ".join(words), label, *(raw_email(index) for _ in extra_columns), *split])
     return out.getvalue().encode("utf-8")
 
 
@@ -60,16 +65,20 @@ def ner_csv_bytes(rows: int = 60, seed: int = 0) -> bytes:
 def make_training_version(
     *, dataset=None, rows: int = 40, status: str = "approved", seed: int = 0, extra_columns: tuple[str, ...] = (),
     text_fields: tuple[str, ...] = ("text",), label_field: str = "label", ner: bool = False,
-    column_roles: dict | None = None, **dataset_kwargs
+    column_roles: dict | None = None, split_column: str = "", text_column: str = "text", **dataset_kwargs
 ) -> DatasetVersion:
     """A dataset version whose scrubbed CSV sits in default storage with its sha256 recorded.
 
     `extra_columns` are in the file (holding raw e-mail addresses) but not released: the steward
     released `text_fields` as scrub columns and `label_field` as the label (govdata's contract);
-    `column_roles` overrides the roles stored with it (a version approved before roles existed)."""
+    `column_roles` overrides the roles stored with it (a version approved before roles existed);
+    `split_column` adds a train/validation/test column the steward declared (role split);
+    `text_column` names the text column (another dataset may call it `body`)."""
     dataset = dataset or DatasetFactory(**dataset_kwargs)
-    data = ner_csv_bytes(rows, seed) if ner else scrubbed_csv_bytes(rows, seed, tuple(extra_columns))
-    base_columns = ("text", "entities") if ner else ("text", "label")
+    data = ner_csv_bytes(rows, seed) if ner else scrubbed_csv_bytes(rows, seed, tuple(extra_columns), split_column)
+    if text_column != "text":
+        data = data.replace(b"text,", text_column.encode() + b",", 1)
+    base_columns = (text_column, "entities") if ner else (text_column, "label")
     name = default_storage.save(f"scrubbed/tests/{uuid.uuid4().hex}.csv", ContentFile(data))
     approved = status == "approved"
     return DatasetVersion.objects.create(
@@ -82,13 +91,14 @@ def make_training_version(
         scrubbed_sha256=hashlib.sha256(data).hexdigest(),
         scrubbed_size=len(data),
         format="csv",
-        columns=[*base_columns, *extra_columns],
+        columns=[*base_columns, *extra_columns, *([split_column] if split_column else [])],
         text_fields=list(text_fields),
         label_field=label_field,
         column_roles=column_roles if column_roles is not None else {
             **{name: {"role": "drop", "reason": ""} for name in (*base_columns, *extra_columns)},
             **{name: {"role": "scrub", "reason": ""} for name in text_fields},
             **({label_field: {"role": "label", "reason": ""}} if label_field else {}),
+            **({split_column: {"role": "split", "reason": ""}} if split_column else {}),
         },
         row_count=rows,
         scrubber_config={"engine": "presidio", "operator": "replace", "entities": ["PERSON", "EMAIL_ADDRESS"]},

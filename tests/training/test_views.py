@@ -34,6 +34,9 @@ def test_launch_form_lists_only_eligible_versions_and_why_the_others_are_not(
     assert list(form.fields["dataset_versions"].queryset) == [covered_version]
     html = response.content.decode()
     assert "NMDS" in html and str(nmds) in html
+    # Eligibility reads as eligibility and refusals as reasons (issue 13), never a bare status.
+    assert "version status" not in html
+    assert "cannot be trained on because:" in html and "eligible: approved by its steward" in html
     # For a commercial run the research-only agreement no longer covers the version.
     commercial = admin_client.get("/training/launch/?purpose=commercial")
     assert list(commercial.context["form"].fields["dataset_versions"].queryset) == []

@@ -39,6 +39,9 @@ class InputFile:
     path: str | os.PathLike[str]
     sha256: str
     format: str | None = None
+    # (run field, this file's column) pairs: a file whose released text column is `body` is read
+    # as the run's `text`. Only the mapped names are visible to the run; () = names as they are.
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,11 @@ def load_examples(
     counts: list[int] = []
     for source in inputs:
         before = len(examples)
+        mapping = dict(source.columns)
+        wanted = [*text_fields, *([label_field] if label_field else []), *([split_field] if split_field else [])]
         for record in iter_records(source):
+            if mapping:
+                record = {name: record[mapping.get(name, name)] for name in wanted if mapping.get(name, name) in record}
             _require_fields(record, source, [*text_fields, *([split_field] if split_field else [])],
                             label_field if label_kind != "none" else None)
             example = record_to_example(record, text_fields=text_fields, label_field=label_field, separator=separator,

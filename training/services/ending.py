@@ -70,7 +70,8 @@ def training_runs_stop_for_ended_agreement(*, agreement, reason: str, actor=None
 def _still_authorised(run: TrainingRun, *, excluding) -> bool:
     versions = [i.dataset_version for i in run.inputs.select_related("dataset_version__dataset")]
     gate = check_training_gate(dataset_versions=versions, base_model=run.base_model, purpose=run.purpose,
-                               text_fields=run.text_fields, label_field=run.label_field)
+                               text_fields=run.text_fields, label_field=run.label_field, split_field=run.split_field,
+                               column_maps={i.dataset_version_id: dict(i.column_map or {}) for i in run.inputs.all()})
     if not gate.allowed:
         return False
     # The ended agreement may not yet read as ended inside its own transaction: never count it.

@@ -41,11 +41,17 @@ def _input_versions(run: TrainingRun) -> list:
     return [run_input.dataset_version for run_input in run.inputs.select_related("dataset_version__dataset")]
 
 
+def column_maps_of(run: TrainingRun) -> dict[int, dict[str, str]]:
+    """Each input's column mapping as stored now (an edit behind the services is judged, G1)."""
+    return {run_input.dataset_version_id: dict(run_input.column_map or {}) for run_input in run.inputs.all()}
+
+
 def _gate(run: TrainingRun, versions: list | None = None) -> GateResult:
     """THE gate for this run as stored now: its versions, purpose and the columns it asks for."""
     return check_training_gate(dataset_versions=versions if versions is not None else _input_versions(run),
                                base_model=run.base_model, purpose=run.purpose,
-                               text_fields=run.text_fields, label_field=run.label_field, task=run.task)
+                               text_fields=run.text_fields, label_field=run.label_field, task=run.task,
+                               split_field=run.split_field, column_maps=column_maps_of(run))
 
 
 def training_run_execute(*, run_id: Any, task_id: str = "") -> str:
@@ -88,7 +94,7 @@ def _authorise_and_train(run: TrainingRun) -> str:
         return "denied"
     _record_worker_coverage(run, gate)
     try:
-        inputs = verified_inputs(versions)
+        inputs = verified_inputs(versions, column_maps=column_maps_of(run), fields=_fields_read(run))
     except core.DataIntegrityError as exc:
         # The server path stays in the log; the reason an admin reads names the version and digests.
         logger.warning("Run %s: %s", run.pk, exc)
@@ -118,6 +124,7 @@ def _authorise_and_train(run: TrainingRun) -> str:
             task=CORE_TASK_NAMES[run.task],
             text_fields=tuple(run.text_fields),
             label_field=run.label_field,
+            split_field=run.split_field or None,
             epochs=run.epochs,
             learning_rate=run.learning_rate,
             batch_size=run.batch_size,
@@ -151,6 +158,11 @@ def _authorise_and_train(run: TrainingRun) -> str:
         return "failed"
     hooks.flush()
     return _finish(run.pk, result, config, output_dir)
+
+
+def _fields_read(run: TrainingRun) -> list[str]:
+    return [*run.text_fields, *([run.label_field] if run.label_field else []),
+            *([run.split_field] if run.split_field else [])]
 
 
 @transaction.atomic
