@@ -90,3 +90,11 @@ def test_the_scrub_form_offers_kinds_and_operators_in_words(client, contributor)
         assert not shows_code(text, code), code
     assert 'value="USERNAME"' in scrub_form and 'value="surrogate"' in scrub_form  # what is posted: codes
 
+
+def test_the_api_keeps_the_codes(api_client_for, contributor):
+    version = _scrubbed_version(contributor)
+    body = api_client_for(contributor).get(f"/api/dataset-versions/{version.pk}/").json()
+    assert body["operator"] == "pseudonym" and body["operator_label"] == "Pseudonym"
+    assert set(body["pii_report"]["by_entity"]) == {"PERSON", "EMAIL_ADDRESS", "US_SSN", "IBAN_CODE", "PHONE_NUMBER"}
+    assert body["pii_kind_labels"]["US_SSN"] == "US social security number"
+    assert body["pii_kind_labels"]["NRP"] == "Nationality, religious or political group"  # named as not scrubbed
