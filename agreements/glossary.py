@@ -1,8 +1,10 @@
-"""Readable words for the codes Accord stores (issue 13): use terms (GA4GH DUO codes), licence classes
-and intended uses. One place: the glossary page, tooltips and labels all read these tables."""
+"""Readable words for the codes Accord stores (issue 13): use terms (GA4GH DUO codes), licence classes,
+intended uses, and (from datasets_app.pii_kinds) PII kinds and scrub operators. One place: the glossary
+page, tooltips and labels all read these tables."""
 from __future__ import annotations
 
 from agreements.models import IntendedUse
+from datasets_app import pii_kinds
 from datasets_app.licenses import LicenceClass
 from datasets_app.models import UseTerm
 
@@ -74,4 +76,5 @@ def glossary_sections() -> list[dict]:
         {"id": "intended-uses", "title": "Intended uses",
          "intro": "What a researcher says they will do with the data, ticked on the access request.",
          "entries": [{"code": u.value, "label": u.label, "help": INTENDED_USE_HELP.get(u, "")} for u in IntendedUse]},
+        *pii_kinds.glossary_sections(),
     ]

@@ -14,6 +14,7 @@ from agreements.models import AccessRequest, Agreement, Countersignature, sha256
 from agreements.terms import text_carries_conditions
 from agreements.use_checks import UseCheck, check_intended_uses, overall_decision  # noqa: F401 (re-export)
 from datasets_app.models import Dataset, DatasetVersion
+from datasets_app.pii_kinds import pii_kind_label
 
 State = Agreement.State
 DASHBOARD_ROWS = 8
@@ -377,6 +378,7 @@ def pii_summary(version: DatasetVersion | None) -> dict:
     residual_total = residual.get("total", 0) if isinstance(residual, dict) else residual
     return {
         "by_entity": dict(sorted(counts.items(), key=lambda kv: -int(kv[1] or 0))),
+        "labels": {entity: pii_kind_label(entity) for entity in counts},  # the codes stay the keys (issue 13)
         "total": sum(int(v or 0) for v in counts.values()),
         "residual_total": residual_total or version.residual_count,
         "row_count": version.row_count,

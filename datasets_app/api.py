@@ -12,6 +12,7 @@ from config.exceptions import ApplicationError
 from datasets_app import selectors, services
 from datasets_app.licenses import known_spdx_ids
 from datasets_app.models import Dataset, DatasetVersion, UseTerm
+from datasets_app.pii_kinds import operator_label, pii_kind_label
 from datasets_app.scrub_runner import OPTIONAL_ENTITIES
 from datasets_app.scrubbing.columns import ROLES
 
@@ -51,12 +52,16 @@ class VersionSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     # G7: sample rows and masked residual examples for the dataset's steward only.
     pii_report = serializers.SerializerMethodField()
+    # The report and the configuration keep the codes; these are their readable names (issue 13).
+    pii_kind_labels = serializers.SerializerMethodField()
+    operator_label = serializers.SerializerMethodField()
 
     class Meta:
         model = DatasetVersion
         fields = ["id", "dataset", "number", "status", "original_filename", "raw_sha256", "raw_size",
                   "raw_purged_at", "format", "compressed", "columns", "column_roles", "column_profile",
-                  "row_count", "inspected_at", "text_fields", "label_field", "operator", "optional_entities",
+                  "row_count", "inspected_at", "text_fields", "label_field", "operator", "operator_label",
+                  "optional_entities", "pii_kind_labels",
                   "scrubbed_sha256", "scrubbed_size", "pii_report", "scrubber_config",
                   "residual_count", "residual_override_reason", "rows_done", "rows_total", "shard_count",
                   "progress", "failure_reason", "rejection_reason", "approved_at", "created_at"]
@@ -68,6 +73,15 @@ class VersionSerializer(serializers.ModelSerializer):
     def get_pii_report(self, obj) -> dict:
         request = self.context.get("request")
         return selectors.pii_report_for(user=getattr(request, "user", None), version=obj)
+
+    def get_pii_kind_labels(self, obj) -> dict[str, str]:
+        """code -> label for every kind this version's report or settings name."""
+        report = obj.pii_report or {}
+        codes = [*(report.get("by_entity") or {}), *(report.get("not_scrubbed") or []), *(obj.optional_entities or [])]
+        return {code: pii_kind_label(code) for code in dict.fromkeys(codes)}
+
+    def get_operator_label(self, obj) -> str:
+        return operator_label(obj.operator)
 
 
 class UploadSerializer(serializers.Serializer):

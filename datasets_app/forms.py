@@ -4,6 +4,7 @@ from django import forms
 
 from datasets_app.licenses import license_choices
 from datasets_app.models import DatasetVersion, UseTerm
+from datasets_app.pii_kinds import operator_sentence, pii_kind_help, pii_kind_label
 from datasets_app.scrub_runner import OPTIONAL_ENTITIES
 from datasets_app.scrubbing.columns import DROP, KEEP, LABEL, SCRUB, SPLIT
 
@@ -41,22 +42,14 @@ ROLE_CHOICES = [
 ]
 
 
-OPTIONAL_ENTITY_LABELS = {
-    "ORGANIZATION": "Organisations (ORGANIZATION)",
-    "NRP": "Nationalities, religious and political groups (NRP)",
-    "URL": "Web addresses (URL)",
-    "USERNAME": "User names and @handles (USERNAME)",
-    "DATE": "Every date, not only dates of birth (DATE; HIPAA Safe Harbor)",
-}
-
-
 class ColumnRolesForm(forms.Form):
     """One role (and reason) per column of the upload (G2). Fields are named by position, since
     column names can hold any character; `column_roles()` maps them back to names."""
 
-    operator = forms.ChoiceField(choices=DatasetVersion.Operator.choices, initial=DatasetVersion.Operator.REPLACE)
+    operator = forms.ChoiceField(choices=[(o.value, operator_sentence(o.value)) for o in DatasetVersion.Operator],
+                                 initial=DatasetVersion.Operator.REPLACE)
     optional_entities = forms.MultipleChoiceField(
-        choices=[(e, OPTIONAL_ENTITY_LABELS.get(e, e)) for e in OPTIONAL_ENTITIES], required=False,
+        choices=[(e, f"{pii_kind_label(e)} — {pii_kind_help(e)}") for e in OPTIONAL_ENTITIES], required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Also scrub these kinds", help_text="Off by default: they replace many ordinary words.",
     )

@@ -226,17 +226,12 @@ class DatasetVersion(ConcurrentTransitionMixin, models.Model):
     def reject(self) -> None:
         pass
 
-    # How the PII of this version was replaced, in words for reports, model cards and attribution.json
-    # (no angle-bracket tags: those read as row content and as HTML in a rendered card).
-    OPERATOR_SUMMARIES = {
-        "replace": "replaced with a tag naming the kind of value (PERSON, EMAIL_ADDRESS, ...)",
-        "pseudonym": "replaced with a consistent pseudonym per value (keyed HMAC, per dataset)",
-        "surrogate": "replaced with realistic fake values of the same kind, consistent per dataset",
-    }
-
     @property
     def operator_summary(self) -> str:
-        return f"{self.operator}: {self.OPERATOR_SUMMARIES.get(self.operator, self.operator)}"
+        """How the PII of this version was replaced, in words for model cards and attribution.json."""
+        from datasets_app.pii_kinds import operator_sentence  # late: the scrubbing config, not at model load
+
+        return operator_sentence(self.operator)
 
     @property
     def is_frozen(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from agreements.attribution import attribution_for
+from datasets_app.pii_kinds import pii_kind_label
 from training import core
 from training.models import Purpose, TrainingRun
 
@@ -79,6 +80,11 @@ def authorising_agreements(datasets: list[dict[str, Any]]) -> list[dict[str, Any
     return [merged[key] for key in sorted(merged, key=lambda k: (k is None, k))]
 
 
+def _pii_kind_labels(scrubber_config: dict) -> list[str]:
+    kinds = list(scrubber_config.get("operators") or {}) or list(scrubber_config.get("entities") or [])
+    return [pii_kind_label(kind) for kind in kinds]
+
+
 def _dataset_entry(run_input) -> dict[str, Any]:
     version = run_input.dataset_version
     dataset = version.dataset
@@ -99,6 +105,8 @@ def _dataset_entry(run_input) -> dict[str, Any]:
         "scrubber": version.scrubber_config,
         # How its PII was replaced (tag, pseudonym or realistic surrogate): what a model learnt from.
         "pii_operator": version.operator_summary,
+        # The kinds it replaced, in words for the card; the codes are in "scrubber" (issue 13).
+        "pii_kinds": _pii_kind_labels(version.scrubber_config or {}),
         "agreements": run_input.authorization_snapshot
         or [agreement_snapshot(agreement) for agreement in run_input.agreements.all()],
     }

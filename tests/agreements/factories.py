@@ -14,7 +14,8 @@ from datasets_app.models import Dataset, DatasetVersion
 from tests.datasets_app.factories import DatasetFactory
 
 
-def make_approved_version(*, dataset: Dataset | None = None, number: int | None = None, **dataset_kwargs) -> DatasetVersion:
+def make_approved_version(*, dataset: Dataset | None = None, number: int | None = None, pii_report: dict | None = None,
+                          **dataset_kwargs) -> DatasetVersion:
     dataset = dataset or DatasetFactory(**dataset_kwargs)
     number = number or (dataset.versions.count() + 1)
     sha = hashlib.sha256(f"{dataset.pk}-{number}".encode()).hexdigest()
@@ -27,8 +28,8 @@ def make_approved_version(*, dataset: Dataset | None = None, number: int | None 
         scrubbed_sha256=sha,
         row_count=120,
         format="csv",
-        pii_report={"by_entity": {"PERSON": {"count": 40}, "EMAIL_ADDRESS": {"count": 12}},
-                    "residual": {"total": 1}},
+        pii_report=pii_report or {"by_entity": {"PERSON": {"count": 40}, "EMAIL_ADDRESS": {"count": 12}},
+                                  "residual": {"total": 1}},
         residual_count=1,
         approved_by=dataset.steward,
         approved_at=timezone.now(),

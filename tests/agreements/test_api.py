@@ -107,7 +107,8 @@ def test_catalogue_lists_requestable_datasets_with_filters(api_client_for, resea
     assert [d["title"] for d in client.get("/api/datasets/?license=CC-BY-4.0").json()["results"]] == [
         "Customer support tickets"]
     first = client.get("/api/datasets/?q=support").json()["results"][0]
-    assert first["pii_summary"]["by_entity"] == {"PERSON": 40, "EMAIL_ADDRESS": 12}
+    assert first["pii_summary"]["by_entity"] == {"PERSON": 40, "EMAIL_ADDRESS": 12}  # the API keeps the codes
+    assert first["pii_summary"]["labels"] == {"PERSON": "Person's name", "EMAIL_ADDRESS": "E-mail address"}
     assert first["pii_summary"]["residual_total"] == 1
     assert "rows" not in first and "scrubbed_file" not in first
     assert api_client_for(contributor).get("/api/datasets/").status_code == 403

@@ -186,4 +186,5 @@ def test_the_version_page_names_the_operator_and_the_remapped_column(dataset, co
     client.force_login(contributor)
     page = client.get(reverse("datasets:version-detail", args=[version.pk])).content.decode()
     assert 'data-testid="pii-operator"' in page
-    assert "surrogate: replaced with realistic fake values" in page and "<code>entities</code> were re-mapped" in page
+    assert "Realistic surrogate</a>" in page and "becomes a realistic fake of the same kind" in page
+    assert "<code>entities</code> were re-mapped" in page

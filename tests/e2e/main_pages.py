@@ -56,7 +56,7 @@ def seed_main_pages(*, contributor, researcher, legal) -> dict[str, list[str]]:
                        reverse("agreements:dataset-detail", args=[dataset_pk]),
                        reverse("agreements:list"), reverse("agreements:detail", args=[in_force.pk]),
                        reverse("agreements:detail", args=[amended.pk]),
-                       reverse("agreements:request-new") + f"?dataset={dataset_pk}"],
+                       reverse("agreements:request-new") + f"?dataset={dataset_pk}", reverse("agreements:glossary")],
         "legal": ["/dashboard/", reverse("agreements:queue"), reverse("agreements:list"),
                   reverse("agreements:detail", args=[submitted.pk])],
         "admin": ["/dashboard/", reverse("training:run-list"), reverse("training:run-launch"),

@@ -42,7 +42,7 @@ def test_launch_trains_and_publishes_model_card_and_attribution(
     assert entry["scrubber"] == covered_version.scrubber_config
     # Which operator replaced the PII (tag, pseudonym, surrogate): in attribution.json and the card.
     assert entry["pii_operator"] == covered_version.operator_summary
-    assert entry["pii_operator"].startswith(f"{covered_version.operator}: replaced with ")
+    assert entry["pii_operator"].startswith("Tag — each value becomes a tag naming its kind")  # words, no code
     assert manifest["base_model"]["name"] == "tiny-bert" and manifest["base_model"]["license"] == "Apache-2.0"
     assert manifest["effective_license"]["license_expression"] == dataset.license
     assert manifest["code_version"] not in ("", "unknown")
@@ -66,6 +66,9 @@ def test_launch_trains_and_publishes_model_card_and_attribution(
     assert manifest["splits"]["test"] > 0 and "### Per label (test split)" in card
     assert "## Intended use" in card and dataset.organization.name in card
     assert f"PII replaced by: {covered_version.operator_summary}" in card
+    # The kinds in words (issue 13); the codes stay in the manifest's scrubber configuration.
+    assert "kinds of PII replaced: Person's name, E-mail address" in card
+    assert "PERSON" in entry["scrubber"]["entities"] and "PERSON" not in entry["pii_kinds"]
 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get(f"/api/training-runs/{run.pk}/artifacts/model/").streaming_content)))
     names = {name.split("/", 1)[1] for name in archive.namelist()}

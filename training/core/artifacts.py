@@ -265,6 +265,8 @@ def _datasets_section(datasets: Sequence[DatasetRef]) -> str:
             line += f"\n  - attribution: {dataset['attribution']}"
         if dataset.get("pii_operator"):
             line += f"\n  - PII replaced by: {dataset['pii_operator']}"
+        if dataset.get("pii_kinds"):
+            line += "\n  - kinds of PII replaced: " + ", ".join(str(kind) for kind in dataset["pii_kinds"])
         rows.append(line)
     return "\n".join(rows) + "\n"
 
