@@ -6,6 +6,7 @@ import pytest
 from accounts.registry import demo_steps
 from tests.training.factories import make_training_version
 from training import services
+from training.forms import LaunchForm
 from training.tasks import train_run
 from training.models import BaseModel, RunState, TrainingRun
 
@@ -51,6 +52,21 @@ def test_forging_an_ineligible_version_into_the_form_is_rejected(admin_client, t
         "max_length": 32, "seed": 1})
     assert response.status_code == 200 and response.context["form"].errors["dataset_versions"]
     assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.parametrize("task, given, expected", [
+    ("text_classification", "", 1), ("token_classification", "", 3), ("causal_lm", "", 1),
+    ("token_classification", "2", 2),
+])
+def test_launch_form_fills_an_empty_epoch_count_with_the_tasks_suggestion(
+    tiny_base_model, covered_version, task, given, expected
+):
+    form = LaunchForm(data={
+        "purpose": "research", "base_model": tiny_base_model.pk, "task": task,
+        "dataset_versions": [covered_version.pk], "epochs": given, "learning_rate": 1e-4, "batch_size": 16,
+        "max_length": 128, "seed": 42}, eligible_ids=[covered_version.pk])
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["epochs"] == expected
 
 
 def test_launch_watch_and_download_in_the_browser(

@@ -115,6 +115,10 @@ class Task(Protocol):
     pipeline_tag: str
     uses_labels: bool
     label_kind: str  # how data.load_examples reads the label column: "class" | "raw" | "none"
+    # What the launch form suggests: one pass over short texts teaches a classifier; a tagger needs
+    # more passes to place entity boundaries (demo NER set: entity F1 0.33 after one epoch at 1e-4,
+    # 1.0 after three; bench/demo_training.py).
+    suggested_epochs: int
 
     def label_names(self, examples: Sequence[Example]) -> list[str]: ...
 
@@ -147,6 +151,7 @@ class Task(Protocol):
 
 class TextClassificationTask:
     name = "text-classification"
+    suggested_epochs = 1
     pipeline_tag = "text-classification"
     uses_labels = True
     label_kind = "class"
@@ -279,6 +284,7 @@ class TokenClassificationTask:
     """
 
     name = "token-classification"
+    suggested_epochs = 3
     pipeline_tag = "token-classification"
     uses_labels = True
     label_kind = "raw"
@@ -433,6 +439,7 @@ class CausalLMTask:
     """
 
     name = "causal-lm"
+    suggested_epochs = 1
     pipeline_tag = "text-generation"
     uses_labels = False
     label_kind = "none"
