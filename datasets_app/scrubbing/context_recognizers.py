@@ -5,7 +5,9 @@
   "Loey, do you ...", "wow edubes, your video", "Bill is from ...").
 * ``AddressBlockRecognizer``: "street number, town, [region] postcode" in any script and case
   ("Lindargata 97, Sandgerði, 245", "Torvvägen 34, LATIKBERG, 912 02", "Λεωφόρος Πανεπιστημίου
-  219, ΚΙΑΔΟΣ, FA 5654"): the shape is the evidence, not a street word.
+  219, ΚΙΑΔΟΣ, FA 5654"): the shape is the evidence, not a street word. Written one part a line
+  ("Dunajska 64 / Apt. 284 / TROJANE / Slovenia 1222"), the lines above a "<country> [postcode]"
+  line are read back to the street.
 """
 
 from __future__ import annotations
@@ -116,6 +118,14 @@ _ADDRESS_BLOCK = re.compile(
     r"[ \t]*(?:[A-Za-z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?![\w\-])")
 
 
+# the last line of a postal address: a country or US state, an optional "(Greek)"-style qualifier
+# and a postcode ("Slovenia 1222", "Cyprus (Greek) 5732", "United Kingdom LS6 2QP", "Netherlands 8431 TC")
+_REGION_LINE = re.compile(r"([^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+){0,3})(?:[ \t]*\([^()\n]{1,20}\))?"
+                          r"(?:[ \t,]+[A-Z0-9]{1,4}[ \t\-]?[A-Z0-9]{1,4}(?:[ \t][A-Z]{2})?)?[ \t.]*")
+_LINE_LEAD = re.compile(r"[^\w\n(∆]*")  # bullets and stray marks before a line's words ("??? ", " - ")
+_ADDRESS_LINE_MAX = 48
+
+
 def _capital(word: str) -> bool:
     return word[:1].isupper() or word[:1] == "∆"
 
@@ -141,10 +151,52 @@ class AddressBlockRecognizer(LocalRecognizer):
             k -= 1
         return next((w.start() for w in words[k:] if _capital(w.group())), None)
 
+    def _address_line(self, line: str) -> bool:
+        """A line that can be one part of a postal address: short, no sentence marks, and no
+        lower-case English word beyond a short particle ("Puntas de Valdés", "ul. Kętrzyńskiego")."""
+        if not line or len(line) > _ADDRESS_LINE_MAX or any(c in line for c in "?!:;@<>"):
+            return False
+        words = re.findall(r"[^\W\d_]+", line)
+        return len(words) <= 6 and not any(
+            w.islower() and len(w) > 3 and self.lexicon.is_common(w) for w in words)
+
+    def _line_blocks(self, text: str) -> List[tuple[int, int]]:
+        """The parts of an address written one a line, read upwards from its "<country>
+        [postcode]" line: the town, "Apt./Suite" and the street (the lines with digits), never
+        above the street (a company or a person's name there is for other rules)."""
+        lines, pos = [], 0
+        for raw in text.split("\n"):
+            lead = _LINE_LEAD.match(raw).end()
+            body = raw[lead:].rstrip()
+            lines.append((pos + lead, pos + lead + len(body), body))
+            pos += len(raw) + 1
+        spans = []
+        for k, (start, end, body) in enumerate(lines):
+            m = _REGION_LINE.fullmatch(body)
+            if k == 0 or not m or m.group(1).lower() not in self.lexicon.regions:
+                continue
+            rest = start + m.end(1) + len(body[m.end(1):]) - len(body[m.end(1):].lstrip(" \t,"))
+            if rest < end:  # "(Greek) 5732", "LS6 2QP"
+                spans.append((rest, end))
+            taken, seen_digits = 0, False
+            for j in range(k - 1, -1, -1):
+                a, b, line = lines[j]
+                if not line:
+                    continue
+                digits = any(c.isdigit() for c in line)
+                if taken >= 4 or (seen_digits and not digits) or not self._address_line(line):
+                    break
+                spans.append((a, b))
+                taken, seen_digits = taken + 1, seen_digits or digits
+        return spans
+
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "STREET_ADDRESS" not in entities or not any(c.isdigit() for c in text):
             return []
         found = []
+        if "\n" in text:
+            found = [RecognizerResult("STREET_ADDRESS", a, b, 0.6, recognition_metadata={
+                "recognizer_name": self.name, "recognizer_identifier": self.id}) for a, b in self._line_blocks(text)]
         for m in _ADDRESS_BLOCK.finditer(text):
             town = m.group(3)
             # the match may start a few words early ("one to Hraunás 21, ..."): the street starts

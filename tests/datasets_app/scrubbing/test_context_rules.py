@@ -8,7 +8,7 @@ import pytest
 
 from datasets_app.scrubbing import ScrubConfig, scrub_texts
 from datasets_app.scrubbing.config import DEFAULT_ENTITIES
-from datasets_app.scrubbing.context_recognizers import SubjectNameRecognizer
+from datasets_app.scrubbing.context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
 from datasets_app.scrubbing.whole_text import recurring_values
 from datasets_app.scrubbing.engine import Finding
 
@@ -137,6 +137,23 @@ def test_street_number_town_postcode_in_any_script_is_one_address(config, text, 
 def test_an_address_block_starts_at_the_street_not_at_the_words_before_it(config):
     out = _out("Please return the form to Brekkugata 14, Vindheimar, 415 soon.", config)
     _kept(out, "Please", "return", "form", "soon")
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("Dunmore Street 14\n Apt. 22\n Lisvarra\n\n Cyprus (Greek) 4821", ["Dunmore Street 14", "Apt. 22", "Lisvarra",
+                                                                        "Greek", "4821"]),
+    ("??? Hollin Road 9\n??? Suite 3\n??? KELMORTH\n??? United Kingdom LS6 2QP", ["Hollin Road 9", "Suite 3",
+                                                                              "KELMORTH", "LS6 2QP"]),
+    ("Brekkuvegur 12\nSkarfholt\nIceland 801", ["Brekkuvegur 12", "Skarfholt"]),
+])
+def test_an_address_written_one_part_a_line_is_read_up_from_its_country_line(config, text, parts):
+    _gone(_out(text, config), *parts)
+
+
+def test_lines_above_the_street_and_sentences_stay_outside_a_line_address():
+    text = "Please forward the parcel to our branch\nHarbour Bakery\nBrekkuvegur 12\nSkarfholt\nIceland 801"
+    found = AddressBlockRecognizer().analyze(text, ["STREET_ADDRESS"])
+    assert sorted(text[r.start:r.end] for r in found) == ["801", "Brekkuvegur 12", "Skarfholt"]
 
 
 # -- numbers --------------------------------------------------------------------------------------
