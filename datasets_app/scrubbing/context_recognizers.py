@@ -124,6 +124,10 @@ _REGION_LINE = re.compile(r"([^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+){0
                           r"(?:[ \t,]+[A-Z0-9]{1,4}[ \t\-]?[A-Z0-9]{1,4}(?:[ \t][A-Z]{2})?)?[ \t.]*")
 _LINE_LEAD = re.compile(r"[^\w\n(∆]*")  # bullets and stray marks before a line's words ("??? ", " - ")
 _ADDRESS_LINE_MAX = 48
+# "at Hammarvägen 67", "address: Ηλίου 64", "off at Paysandu 4724 St.": one word no list knows and a
+# house number closing the sentence after a word that leads to a place
+_STREET_AFTER_LEAD = re.compile(r"(?i:\b(?:at|on|address:?|to))[ \t]+(" + _L + r"[^\W\d_]{3,})[ \t](\d{1,5}[a-z]?)"
+                                r"(?:[ \t]+(?:St|Street|Rd|Ave)\.?)?(?=[ \t]*(?:$|[.,;!?)]?[ \t]*(?:$|\n)))", re.M)
 
 
 def _capital(word: str) -> bool:
@@ -173,7 +177,8 @@ class AddressBlockRecognizer(LocalRecognizer):
         spans = []
         for k, (start, end, body) in enumerate(lines):
             m = _REGION_LINE.fullmatch(body)
-            if k == 0 or not m or m.group(1).lower() not in self.lexicon.regions:
+            region = m.group(1).lower() if m else ""
+            if k == 0 or not m or (region not in self.lexicon.regions and "the " + region not in self.lexicon.regions):
                 continue
             rest = start + m.end(1) + len(body[m.end(1):]) - len(body[m.end(1):].lstrip(" \t,"))
             if rest < end:  # "(Greek) 5732", "LS6 2QP"
@@ -197,6 +202,11 @@ class AddressBlockRecognizer(LocalRecognizer):
         if "\n" in text:
             found = [RecognizerResult("STREET_ADDRESS", a, b, 0.6, recognition_metadata={
                 "recognizer_name": self.name, "recognizer_identifier": self.id}) for a, b in self._line_blocks(text)]
+        for m in _STREET_AFTER_LEAD.finditer(text):
+            street = m.group(1)
+            if _capital(street) and not self.lexicon.is_common(street) and not self.lexicon.is_nounish(street):
+                found.append(RecognizerResult("STREET_ADDRESS", m.start(1), m.end(), 0.5, recognition_metadata={
+                    "recognizer_name": self.name, "recognizer_identifier": self.id}))
         for m in _ADDRESS_BLOCK.finditer(text):
             town = m.group(3)
             # the match may start a few words early ("one to Hraunás 21, ..."): the street starts

@@ -145,9 +145,25 @@ def test_an_address_block_starts_at_the_street_not_at_the_words_before_it(config
     ("??? Hollin Road 9\n??? Suite 3\n??? KELMORTH\n??? United Kingdom LS6 2QP", ["Hollin Road 9", "Suite 3",
                                                                               "KELMORTH", "LS6 2QP"]),
     ("Brekkuvegur 12\nSkarfholt\nIceland 801", ["Brekkuvegur 12", "Skarfholt"]),
+    ("Kanaalweg 72\nApt. 9\nWesterholt\nNetherlands 8431 TC", ["Kanaalweg 72", "Apt. 9", "Westerholt"]),  # "The Netherlands"
 ])
 def test_an_address_written_one_part_a_line_is_read_up_from_its_country_line(config, text, parts):
     _gone(_out(text, config), *parts)
+
+
+@pytest.mark.parametrize("text, street", [
+    ("The bakery is at Strandvägen 41", "Strandvägen 41"),
+    ("Ingrid gave me her address: Λεωφόρου 12", "Λεωφόρου 12"),
+    ("The bus drops you off at Tacumbu 318 St.", "Tacumbu 318"),
+])
+def test_an_unknown_word_and_a_house_number_closing_the_sentence_after_at_is_a_street(config, text, street):
+    _gone(_out(text, config), street)
+    assert re.search(r"\b(?:41|12|318)\b", _out(text, config)) is None
+
+
+def test_a_common_word_and_a_number_after_at_stays(config):
+    _kept(_out("Meet me at Gate 12. We stayed at Room 101 and tried again at Level 3", config),
+          "Gate 12", "Room 101", "Level 3")
 
 
 def test_lines_above_the_street_and_sentences_stay_outside_a_line_address():
