@@ -419,12 +419,23 @@ class ScrubEngine:
                 return False
         return True
 
+    def _product_name(self, value: str) -> bool:
+        """One word of English words joined with inner capitals ("CloudSafe", "PrintJet",
+        "MeshNet") names a product or a service; a person's name with an inner capital starts
+        with a particle ("McKenzie", "LeBron", "DeShawn") or is listed."""
+        parts = _CAMEL_PARTS.findall(value)
+        if not _CAMEL.fullmatch(value) or parts[0].lower() in _NAME_PARTICLES or self._lexicon.is_name(value):
+            return False
+        return all(len(p) >= 2 and (self._lexicon.is_common(p) or p.isupper()) for p in parts)
+
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place, or a
         capitalised English noun alone ("Wisdom and Discipline", "Wind Advisory") a name."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
         value = text[result.start:result.end]
+        if result.entity_type == "PERSON" and (self._product_name(value) or _OWNED.match(value)):
+            return True
         if (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer" \
                 and re.fullmatch(r"[^\W\d_]+", value) and not self._lexicon.is_name(value) \
                 and value.lower() not in self._lexicon.word_names \
@@ -558,6 +569,11 @@ def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.start)
 
 
+_CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*|[A-Z]+(?![a-z]))+")
+_CAMEL_PARTS = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])")
+_NAME_PARTICLES = {"mc", "mac", "de", "di", "da", "du", "la", "le", "lo", "van", "von", "fitz", "st", "ma", "o"}
+# "My Router", "Our Printer": what a person owns is no person
+_OWNED = re.compile(r"(?:My|Our|Your|His|Her|Their)[ \t]+[A-Z][a-z]+$")
 _DOB_AFTER_NAME = re.compile(r"(?i)[ \t]*(?:[(\[,:|]|[-–—]|\n)?[ \t]*(?:(?:b\.|born|dob|d\.o\.b\.?)[ \t]*:?[ \t]*)?")
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 

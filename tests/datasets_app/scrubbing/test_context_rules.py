@@ -5,12 +5,14 @@ Each test is one pattern; the examples are made up, none is copied from a develo
 import re
 
 import pytest
+from presidio_analyzer import RecognizerResult
 
 from datasets_app.scrubbing import ScrubConfig, scrub_texts
 from datasets_app.scrubbing.config import DEFAULT_ENTITIES
 from datasets_app.scrubbing.context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
 from datasets_app.scrubbing.whole_text import recurring_values
 from datasets_app.scrubbing.engine import Finding
+from datasets_app.scrubbing.pipeline import get_engine
 
 
 def _out(text: str, config: ScrubConfig) -> str:
@@ -119,6 +121,28 @@ def test_a_town_after_a_street_read_as_a_place_goes_with_it(config):
 def test_words_of_a_web_address_are_not_names(config):
     out = _out("Docs are at https://example.org/guide and www.martin.com today.", config)
     _kept(out, "https://example.org/guide", "www.martin.com")
+
+
+# -- product names are no persons -----------------------------------------------------------------
+@pytest.mark.parametrize("text, product", [
+    ("CloudSafe is down again since this morning.", "CloudSafe"),       # subject + verb
+    ("Hello QuickBooks support, my payment failed.", "QuickBooks"),     # after an interjection
+    ("MeshNet keeps dropping every night, please help.", "MeshNet"),
+])
+def test_a_camel_case_word_of_english_words_is_a_product_not_a_person(config, text, product):
+    _kept(_out(text, config), product)
+
+
+def test_a_camel_case_name_with_a_particle_is_still_a_name(config):
+    _gone(_out("Please call McAllisterby or DeVorrin about the delivery.", config), "McAllisterby", "DeVorrin")
+
+
+def test_what_someone_owns_is_no_person(config):
+    engine = get_engine(config)
+    text = "My Router keeps rebooting since the update."
+    assert engine._is_vocabulary(RecognizerResult("PERSON", 0, 9, 0.85), text)
+    assert engine._is_vocabulary(RecognizerResult("PERSON", 0, 9, 0.85), "CloudSafe is down")
+    assert not engine._is_vocabulary(RecognizerResult("PERSON", 0, 8, 0.85), "McKenzie is down")
 
 
 # -- addresses in other shapes --------------------------------------------------------------------
