@@ -40,6 +40,7 @@ _OPENERS = {
 }
 _ADDRESSED = re.compile(r"[ \t]+(?:(?:my|ma)[ \t]+(?:brother|bro|sister|sis|friend|dude|man|boy|girl|guy|love|dear)"
                         r"|(u|you))\b(?![ \t]*(?:know|mean|guys)\b)", re.I)
+_MY_FRIEND = re.compile(r"(?i:my|ma)[ \t]+(?i:boy|girl|man|dude|bro|sis|guy|homie|buddy)[ \t]+")
 _PRONOUNS = {"anybody", "somebody", "nobody", "everybody", "anyone", "someone", "everyone"}
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -79,7 +80,7 @@ class SubjectNameRecognizer(LocalRecognizer):
         words = list(_WORD.finditer(text))
         found = []
         for k, m in enumerate(words):
-            word = m.group()
+            word, key = m.group(), m.group().lower()
             if not self._candidate(word):
                 continue
             if word[:1].isupper() and re.match(r"['’]s[ \t]+(\w+)", text[m.end():m.end() + 20]) and \
@@ -88,10 +89,20 @@ class SubjectNameRecognizer(LocalRecognizer):
                                               recognition_metadata={**_META, "recognizer_identifier": self.id}))
                 continue
             opened = _sentence_start(text, m.start())
+            after_opener = False
             if not opened and k > 0:
                 prev = words[k - 1]
-                opened = prev.group().lower() in _OPENERS and re.fullmatch(r"[ \t,!]*", text[prev.end():m.start()]) \
-                    and _sentence_start(text, prev.start())
+                after_opener = prev.group().lower() in _OPENERS and \
+                    re.fullmatch(r"[ \t,!]*", text[prev.end():m.start()]) is not None
+                opened = after_opener and _sentence_start(text, prev.start())
+            # "Poor Jimmy", "hey Tanner": a listed first name with its capital after an interjection;
+            # "my boy iDubbbz": an unlisted word after "my boy/girl/man"
+            if (after_opener and word[:1].isupper() and key in self.lexicon.first_names) or (
+                    k > 1 and key not in self.lexicon.first_names and not word.islower()
+                    and _MY_FRIEND.fullmatch(text[words[k - 2].start():m.start()])):
+                found.append(RecognizerResult("PERSON", m.start(), m.end(), 0.6,
+                                              recognition_metadata={**_META, "recognizer_identifier": self.id}))
+                continue
             if not opened:
                 continue
             after = text[m.end():m.end() + 3]
