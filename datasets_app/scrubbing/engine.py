@@ -361,6 +361,8 @@ class ScrubEngine:
         sure = _with_house_numbers(text, sure)
         if "PERSON" in self._entities:
             sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
+        if "LOCATION" in self._entities and original is not None and original != text:
+            sure += self._capital_places(original, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
@@ -384,6 +386,25 @@ class ScrubEngine:
                 continue
             found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
                                           recognition_metadata=dict(_CAPITAL_RULE)))
+        return found
+
+    def _capital_places(self, original: str, sure: list) -> list[RecognizerResult]:
+        """An ALL-CAPS run after "in/from/to/at/near" inside mixed-case text is a place written the
+        way forms and address labels write towns ("in LOWER SLAUGHTER", "from ST. IVES"); NER only
+        sees it re-cased. An English word alone there is emphasis ("in GENERAL"), not a town."""
+        lex, found = self._lexicon, []
+        for m in _CAPS_PLACE.finditer(original):
+            words = re.findall(r"[^\W\d_]+", m.group(1))
+            letters = sum(len(w) for w in words)
+            if letters < 4 or any(a <= m.start(1) < b for a, b in ((r.start, r.end) for r in sure)):
+                continue
+            unknown = [w for w in words if not lex.is_common(w) and not lex.is_nounish(w)]
+            if len(words) == 1 and not unknown and m.group(1).lower() not in lex.places:
+                continue
+            if len(words) > 1 and not unknown and words[0].lower() not in _PLACE_PREFIXES:
+                continue
+            found.append(RecognizerResult("LOCATION", m.start(1), m.end(1), 0.6,
+                                          recognition_metadata=dict(_CAPS_PLACE_RULE)))
         return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
@@ -611,6 +632,12 @@ def _with_house_numbers(text: str, results: list) -> list:
 
 _NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
 _CAP_NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?"
+_CAPS_PLACE = re.compile(r"(?<![\w])(?i:in|from|to|at|near|outside|around)[ \t]+"
+                         r"((?:ST\.|[^\W\d_a-z]{2,})(?:[ \t\-](?:ST\.|[^\W\d_a-z]{2,})){0,2})(?![\w.])")
+_PLACE_PREFIXES = {"north", "south", "east", "west", "upper", "lower", "great", "little", "new", "old", "st",
+                   "saint", "bad", "port", "fort", "mount", "san", "santa", "los", "las", "le", "la", "el"}
+_CAPS_PLACE_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapsPlaceRule",
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "caps-place-rule"}
 _CAPITAL_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}
 _HEADER_LINE = re.compile(r"^[ \t]*(" + _CAP_NAME + r"(?:[ \t]+" + _CAP_NAME + r"){1,2})[ \t]*$",

@@ -126,6 +126,20 @@ def test_towns_no_gazetteer_lists(config, text, place):
     _gone(_out(text, config), place)
 
 
+@pytest.mark.parametrize("text, place", [
+    ("The warehouse in LOWER SLAUGHTERWICK closed last year.", "LOWER SLAUGHTERWICK"),  # English words + unknown
+    ("The depot in LOWER MARSH closed last year.", "LOWER MARSH"),       # a place prefix and an English word
+    ("He was born in ST. KELVANS and moved away.", "ST. KELVANS"),
+])
+def test_an_all_caps_place_after_in_inside_mixed_case_text(config, text, place):
+    _gone(_out(text, config), place)
+
+
+def test_an_all_caps_english_word_after_in_is_emphasis(config):
+    _kept(_out("We talked about it in DETAIL and I am in GENERAL happy, see you at NOON.", config),
+          "DETAIL", "GENERAL", "NOON")
+
+
 def test_a_town_after_a_street_read_as_a_place_goes_with_it(config):
     out = _out("We'll meet at the hall, 50 Point Walter Road, KELMSCOTT", config)
     _gone(out, "KELMSCOTT", "Point Walter")
