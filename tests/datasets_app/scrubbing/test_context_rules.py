@@ -135,6 +135,12 @@ def test_an_all_caps_place_after_in_inside_mixed_case_text(config, text, place):
     _gone(_out(text, config), place)
 
 
+def test_a_form_field_for_a_town_holds_a_place(config):
+    out = _out("Name: withheld\nCity: KELDWICKSTAD\nPlace of birth: Brennokstad\nNotes: call after 5", config)
+    _gone(out, "KELDWICKSTAD", "Brennokstad")
+    _kept(out, "City", "Notes", "call")
+
+
 def test_an_all_caps_english_word_after_in_is_emphasis(config):
     _kept(_out("We talked about it in DETAIL and I am in GENERAL happy, see you at NOON.", config),
           "DETAIL", "GENERAL", "NOON")
