@@ -35,6 +35,9 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_L = {"datasets": 10_000, "agreements": 100_000, "events": 1_000_000, "runs": 2_000,
              "orgs": 200, "researchers": 2_000}
+# S is L / 100, but never less than two pages of a list (page size 50), so the deep page of every
+# list holds a full page at both scales and L/S compares data volume, not 20 rows against 50.
+MIN_S = {"runs": 100}
 TARGET_P95_MS = 100.0
 TARGET_RATIO = 2.0
 
@@ -67,7 +70,7 @@ def main() -> int:
     results: dict[str, dict] = {}
     load_before = os.getloadavg()
     for scale in args.scales.split(","):
-        sizes = sizes_l if scale == "L" else {k: max(1, v // 100) for k, v in sizes_l.items()}
+        sizes = sizes_l if scale == "L" else {k: max(MIN_S.get(k, 1), v // 100) for k, v in sizes_l.items()}
         env = {**os.environ, "DATABASE_URL": _db_url(base, scale), "DJANGO_DEBUG": "1",
                "DJANGO_SETTINGS_MODULE": "config.settings", "ALLOWED_HOSTS": "testserver,localhost"}
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", scale, "--sizes", json.dumps(sizes),
@@ -108,6 +111,11 @@ def report(results: dict[str, dict]) -> None:
         print(line)
     print("\nq: queries per request; cpu: median CPU time of the web process per request (ms, without the time\n"
           "spent waiting for a core or for PostgreSQL); p50/p95: wall-clock ms over the repeats.")
+    for scale in scales:
+        export = results[scale].get("export")
+        if export:
+            print(f"audit export, whole ledger as CSV [{scale}]: {export['rows']:,} rows, {export['mb']:.1f} MB "
+                  f"in {export['seconds']:.1f} s, web process RSS +{export['rss_growth_mib']:.1f} MiB while streaming")
     if {"S", "L"} <= set(scales):
         print(f"{len(names) - failures}/{len(names)} rows inside the targets "
               f"(p95 <= {TARGET_P95_MS:.0f} ms at L, L/S p95 <= {TARGET_RATIO}, the same query count at S and L)")
@@ -154,8 +162,37 @@ def child(scale: str, sizes: dict, args) -> int:
     generate_s = time.perf_counter() - started
     pages = measure(args.repeat, args.warmup, log=lambda message: print(f"  [{scale}] {message}", file=sys.stderr,
                                                                          flush=True))
-    print(json.dumps({"pages": pages, "counts": counts(), "generate_s": generate_s}))
+    export = measure_export(log=lambda message: print(f"  [{scale}] {message}", file=sys.stderr, flush=True))
+    print(json.dumps({"pages": pages, "export": export, "counts": counts(), "generate_s": generate_s}))
     return 0
+
+
+def measure_export(*, log) -> dict:
+    """The auditor's CSV export of the whole ledger, streamed: the web process's memory must not
+    grow with the ledger (issue 11). RSS is sampled every 1,000 chunks while the body is read."""
+    import psutil
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.filter(username__startswith="auditor").order_by("username").first())
+    process = psutil.Process()
+    rss_start = peak = process.memory_info().rss
+    started = time.perf_counter()
+    response = client.get("/audit/export.csv")
+    assert response.status_code == 200 and response.streaming, response.status_code
+    size = chunks = 0
+    for chunks, chunk in enumerate(response.streaming_content, start=1):  # one chunk per row, header first
+        size += len(chunk)
+        if chunks % 1000 == 0:
+            peak = max(peak, process.memory_info().rss)
+    seconds = time.perf_counter() - started
+    result = {"rows": chunks - 1, "mb": size / 2**20, "seconds": seconds,
+              "rss_growth_mib": (max(peak, process.memory_info().rss) - rss_start) / 2**20}
+    log(f"audit export: {result['rows']:,} rows, {result['mb']:.1f} MB in {seconds:.1f} s, "
+        f"RSS +{result['rss_growth_mib']:.1f} MiB")
+    return result
 
 
 def counts() -> dict:
