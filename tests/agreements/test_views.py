@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from agreements.models import Agreement
+from tests.html_text import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,10 @@ def test_queue_filters_and_review_page(client, submitted, legal, version):
     assert "Ticket router" not in client.get("/agreements/review/?older_than_days=3").content.decode()
     assert "Ticket router" not in client.get("/agreements/review/?state=approved").content.decode()
     detail = client.get(f"/agreements/{submitted.pk}/").content.decode()
-    for expected in ("Legal decision", "terms GRU allow general research use", "PERSON: 40", "CC-BY-4.0",
+    for expected in ("Legal decision", "terms GRU allow general research use", "CC-BY-4.0",
                      submitted.terms_text.splitlines()[0]):
         assert expected in detail
+    assert "Person's name : 40" in visible_text(detail)  # the PII summary in words, not the PERSON code
 
 
 def test_live_use_check_partial(client, researcher, contributor, end_date):

@@ -10,10 +10,11 @@ import pytest
 from django.utils import timezone
 
 from agreements import policy
-from agreements.models import Agreement, Countersignature
+from agreements.models import Agreement, Countersignature, sha256_text
 from agreements.selectors import (
     agreement_problems, agreements_problems, coverage_for, coverages_for, signed_version_problem,
 )
+from agreements.terms import text_carries_conditions
 from datasets_app.models import Dataset
 from tests.agreements.factories import make_agreement
 from tests.training.factories import make_agreement_in_force, make_training_version
@@ -34,12 +35,18 @@ def reference_problems(agreement: Agreement, at) -> list[str]:
     elif agreement.state == State.EXPIRED or (agreement.expires_at is not None and agreement.expires_at <= at):
         when = agreement.expires_at.strftime("%Y-%m-%d %H:%M") if agreement.expires_at else "its end date"
         problems.append(f"{label} expired on {when}")
+    elif agreement.state == State.CONDITIONS_PENDING:
+        problems.append(f"{label}: legal approved it with conditions the researcher has not yet accepted")
     elif agreement.state != State.APPROVED or agreement.approved_at is None:
         problems.append(f"{label} is not approved by legal (state: {agreement.get_state_display().lower()})")
     if agreement.state == State.APPROVED and agreement.expires_at is None:
         problems.append(f"{label} has no expiry date")
     if not agreement.researcher_accepted:
         problems.append(f"{label} lacks the researcher's acceptance of its terms")
+    elif sha256_text(agreement.terms_text) != agreement.accepted_sha256:
+        problems.append(f"{label}: its stored terms text is not the text the researcher accepted")
+    if not text_carries_conditions(agreement.terms_text, agreement.conditions):
+        problems.append(f"{label}: its conditions are not part of the terms the researcher accepted")
     signed = set(Countersignature.objects.filter(agreement=agreement, terms_sha256=agreement.terms_sha256 or "-")
                  .values_list("organization_id", flat=True))
     for org in agreement.required_signatory_organizations():
@@ -108,14 +115,19 @@ def mixed(researcher, legal, contributor):
                                                       versions=[v_scrubbed, v_rejected]),
         "old signature": make_agreement_in_force(researcher=researcher, legal=legal, versions=[v_later]),
         "digest edited": make_agreement_in_force(researcher=researcher, legal=legal, versions=[v_nc]),
+        "text edited": make_agreement_in_force(researcher=researcher, legal=legal, versions=[two_orgs]),
     }
     first_org = agreements["two orgs, one signature"].required_signatory_organizations().first()
     Countersignature.objects.create(agreement=agreements["two orgs, one signature"], organization=first_org,
                                     signed_by=Dataset.objects.filter(organization=first_org).first().steward,
                                     terms_sha256=agreements["two orgs, one signature"].terms_sha256,
                                     signed_at=timezone.now())
-    # Terms changed after the steward signed: the signature is on another text.
-    Agreement.objects.filter(pk=agreements["old signature"].pk).update(terms_sha256="f" * 64, accepted_sha256="f" * 64)
+    # Terms changed and re-accepted after the steward signed: the signature is on another text.
+    amended = agreements["old signature"].terms_text + "\n7. An amended clause.\n"
+    Agreement.objects.filter(pk=agreements["old signature"].pk).update(
+        terms_text=amended, terms_sha256=sha256_text(amended), accepted_sha256=sha256_text(amended))
+    # The stored text edited after acceptance: its digest no longer matches (G4).
+    Agreement.objects.filter(pk=agreements["text edited"].pk).update(terms_text="Anything goes.")
     # The signed list edited in the database to name another digest (fail closed, G4).
     Agreement.objects.filter(pk=agreements["digest edited"].pk).update(
         signed_versions=[{"id": v_nc.pk, "sha256": "0" * 64}])
