@@ -405,11 +405,11 @@ def awaiting_researcher_count() -> int:
 def with_reader_states(agreements: Iterable[Agreement]) -> list[Agreement]:
     """Each agreement with the state a person reads (`display_status`, `display_label`): an approved
     agreement is "In force" only while `agreement_problems` finds nothing, else it says what it
-    waits for. The facts are read for the whole page in a fixed number of queries, from full rows
-    (a list page may have loaded only the columns it shows)."""
+    waits for. The facts are read for the whole page in a fixed number of queries; the rows must
+    carry `IN_FORCE_FIELDS` (`with_list_rows` does; a deferred one would cost a query per row, which
+    `tests/config/test_list_query_counts.py` catches)."""
     agreements = list(agreements)
-    full = Agreement.objects.filter(pk__in=[a.pk for a in agreements])
-    problems = agreements_problems(full) if agreements else {}
+    problems = agreements_problems(agreements)
     for a in agreements:
         in_force = a.state == State.APPROVED and not problems.get(a.pk, ["unknown"])
         a.display_status = "in_force" if in_force else a.state
