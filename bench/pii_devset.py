@@ -11,6 +11,28 @@ Writes var/pii-dev/templates_tune.jsonl (even template lines: look at these whil
 scrubber) and var/pii-dev/templates_report.jsonl (odd lines: only report them), and the same split
 of the shared WNUT-17 dev set (wnut17_tune / wnut17_report, even / odd records), in the record
 format of ../shared/pii-dev (`{"id", "set", "text", "pii": [{"type", "value", "start", "end"}]}`).
+
+News (persons and places in Reuters wire text): a sample of the CoNLL-2003 English development
+split (eng.testa, Reuters RCV1 stories of 1996-08-30/31, Tjong Kim Sang & De Meulder 2003). The
+text is Reuters-licensed: it is never committed, only this converter is. The sample was copied
+token for token (no fixes) from a public GitHub copy of eng.testa (827,010 characters, no leading
+-DOCSTART-): 11 windows of 16,000 characters at offsets 0, 90,000, 180,000, 270,000, 330,000,
+400,000, 490,000, 580,000, 670,000, 720,000 and 760,000, each from its first whole sentence to its
+last (a window that starts inside a story keeps that story's tail as a document of its own; one
+such one-sentence tail and one long league table were left out): 630 sentences, 46 documents. The
+markup file has one sentence a line, the CoNLL tokens separated by one space, entities written as
+`[PER Phil Simmons]` / `[LOC ...]` / `[ORG ...]` / `[MISC ...]` (IOB1 runs of one tag, a B- tag
+starting a new one), and a `-DOCSTART-` line before each document. To rebuild, write that file
+(var/pii-dev/conll_eng_dev_sample.txt, git-ignored) from your own copy of eng.testa, then:
+
+    .venv/bin/python bench/pii_devset.py --conll-markup var/pii-dev/conll_eng_dev_sample.txt
+
+Writes var/pii-dev/news_tune.jsonl (even documents) and var/pii-dev/news_report.jsonl (odd), one
+record per document: tokens joined by spaces with simple detokenisation (no space before , . ; : ?
+! ) % 's n't 're 've 'll 'd 'm ..., none after ( $), the document's first line and any sentence
+not ending in . ? ! (headline, dateline, results lines) followed by a line break, other sentences
+by a space. PER -> PERSON, LOC -> LOCATION (claimed); ORG -> ORGANIZATION and MISC -> MISC are
+kept as spans the scorer reports as "not claimed", so their words stay out of retention.
 """
 from __future__ import annotations
 
@@ -135,17 +157,126 @@ def split_halves(path: str, out_dir: Path, name: str) -> dict:
     return counts
 
 
+CONLL_TYPES = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"}
+_OPEN = re.compile(r"^\[(PER|LOC|ORG|MISC)$")
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "%", "..."}
+_CLITICS = {"'s", "n't", "'re", "'ve", "'ll", "'d", "'m"}
+_NO_SPACE_AFTER = {"(", "[", "$"}
+_FINAL = (".", "?", "!", '. "', '? "', '! "')
+
+
+def parse_conll_markup(text: str) -> list[list[list[tuple[str, str | None, bool]]]]:
+    """Documents -> sentences -> (token, CoNLL type or None, starts a new entity)."""
+    docs: list[list[list[tuple[str, str | None, bool]]]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if line.strip() == "-DOCSTART-":
+            docs.append([])
+            continue
+        if not docs:
+            docs.append([])
+        sentence, kind, first = [], None, False
+        for token in line.split(" "):
+            if not token:
+                raise ValueError(f"line {lineno}: double space")
+            match = _OPEN.match(token)
+            if kind is None and match:
+                kind, first = match.group(1), True
+                continue
+            if kind is not None and token.endswith("]") and len(token) > 1:
+                sentence.append((token[:-1], kind, first))
+                kind, first = None, False
+                continue
+            sentence.append((token, kind, first))
+            first = False
+        if kind is not None:
+            raise ValueError(f"line {lineno}: [{kind} ... not closed")
+        docs[-1].append(sentence)
+    return [d for d in docs if d]
+
+
+def _glue(prev: str | None, token: str) -> bool:
+    """True when `token` follows `prev` with no space between them."""
+    if prev is None:
+        return True
+    return token in _NO_SPACE_BEFORE or token.lower() in _CLITICS or prev in _NO_SPACE_AFTER
+
+
+def conll_record(doc: list[list[tuple[str, str | None, bool]]], *, record_id: str, set_name: str) -> dict:
+    """One document as a scorer record, with exact character spans for every entity."""
+    out: list[str] = []
+    length = 0
+    spans: list[dict] = []
+    open_span: dict | None = None
+    for index, sentence in enumerate(doc):
+        if index:
+            previous = " ".join(t for t, _, _ in doc[index - 1]).rstrip()
+            sep = " " if index > 1 and previous.endswith(_FINAL) else "\n"
+            out.append(sep)
+            length += len(sep)
+        prev = None
+        for token, kind, first in sentence:
+            if not _glue(prev, token):
+                out.append(" ")
+                length += 1
+            if open_span is not None and (kind != open_span["source_type"] or first):
+                spans.append(open_span)
+                open_span = None
+            if kind is not None and open_span is None:
+                open_span = {"source_type": kind, "start": length}
+            out.append(token)
+            length += len(token)
+            if open_span is not None:
+                open_span["end"] = length
+            prev = token
+        if open_span is not None:  # an entity never runs over a sentence end
+            spans.append(open_span)
+            open_span = None
+    text = "".join(out)
+    pii = [{"type": CONLL_TYPES[s["source_type"]], "source_type": s["source_type"],
+            "value": text[s["start"]:s["end"]], "start": s["start"], "end": s["end"]} for s in spans]
+    return {"id": record_id, "set": set_name, "text": text, "pii": pii}
+
+
+def build_news(markup_path: str, out_dir: Path) -> dict:
+    """news_tune (even documents) and news_report (odd documents) from the CoNLL markup sample."""
+    docs = parse_conll_markup(Path(markup_path).read_text(encoding="utf-8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for part, parity in (("tune", 0), ("report", 1)):
+        target = out_dir / f"news_{part}.jsonl"
+        n = 0
+        with open(target, "w", encoding="utf-8") as fh:
+            for index, doc in enumerate(docs):
+                if index % 2 != parity:
+                    continue
+                record = conll_record(doc, record_id=f"news-{part}-{index:03d}", set_name=f"news_{part}")
+                assert all(record["text"][p["start"]:p["end"]] == p["value"] for p in record["pii"])
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                n += 1
+        counts[str(target)] = n
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--wheel", required=True)
+    parser.add_argument("--wheel", help="presidio-evaluator wheel: templates_* and the wnut17_* split")
+    parser.add_argument("--conll-markup", help="CoNLL-2003 sample in the markup above: news_tune / news_report")
     parser.add_argument("--out", default="var/pii-dev")
     parser.add_argument("--per-template", type=int, default=6)
     parser.add_argument("--wnut", default=str(Path(__file__).resolve().parents[2] / "shared/pii-dev/wnut17_dev.jsonl"),
                         help="WNUT-17 dev set to split into wnut17_tune (even records) and wnut17_report (odd)")
     args = parser.parse_args()
-    counts = build(args.wheel, Path(args.out), args.per_template)
-    if Path(args.wnut).exists():
-        counts.update(split_halves(args.wnut, Path(args.out), "wnut17"))
+    if not args.wheel and not args.conll_markup:
+        parser.error("give --wheel, --conll-markup or both")
+    counts = {}
+    if args.wheel:
+        counts.update(build(args.wheel, Path(args.out), args.per_template))
+        if Path(args.wnut).exists():
+            counts.update(split_halves(args.wnut, Path(args.out), "wnut17"))
+    if args.conll_markup:
+        counts.update(build_news(args.conll_markup, Path(args.out)))
     for path, n in counts.items():
         print(f"{path}: {n} records")
 
