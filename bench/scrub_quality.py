@@ -5,7 +5,8 @@
         [--scorer ../shared/pii-dev/score.py]
 
 1. Public development sets Accord did not write (WNUT-17 social posts; presidio-research's
-   templates filled with its FakeNameGenerator people, see bench/pii_devset.py), scored with the
+   templates filled with its FakeNameGenerator people; a CoNLL-2003 English dev sample of Reuters
+   news, news_tune / news_report; see bench/pii_devset.py), scored with the
    shared scorer: claimed value leak, name-token leak, retention of non-PII words, per entity and
    per case form (capitalised / lower-case / ALL-CAPS / @handle).
 2. Accord's own synthetic tickets, as written and re-cased (lower-case, ALL-CAPS copies).
@@ -169,7 +170,8 @@ def main() -> None:
     dev_dir = root / "var/pii-dev"
     default_dev = [p for p in (root.parent / "shared/pii-dev/wnut17_dev.jsonl", dev_dir / "wnut17_report.jsonl",
                                dev_dir / "wnut17_tune.jsonl", dev_dir / "templates_report.jsonl",
-                               dev_dir / "templates_tune.jsonl") if p.exists()]
+                               dev_dir / "templates_tune.jsonl", dev_dir / "news_report.jsonl",
+                               dev_dir / "news_tune.jsonl") if p.exists()]
     parser.add_argument("--dev", nargs="*", default=[str(p) for p in default_dev],
                         help="public labelled sets in the shared scorer's format")
     parser.add_argument("--scorer", default=str(root.parent / "shared/pii-dev/score.py"))
