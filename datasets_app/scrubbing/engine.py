@@ -361,8 +361,10 @@ class ScrubEngine:
         sure = _with_house_numbers(text, sure)
         if "PERSON" in self._entities:
             sure += self._unknown_capitalised(text, original if original is not None else text, artifacts, sure)
-        if "LOCATION" in self._entities and original is not None and original != text:
-            sure += self._capital_places(original, sure)
+        if "LOCATION" in self._entities:
+            if original is not None and original != text:
+                sure += self._capital_places(original, sure)
+            sure += self._capital_proper_nouns(text if original is None else original, sure)
         if self._allow:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
@@ -379,7 +381,9 @@ class ScrubEngine:
             word = m.group()
             if not word[0].isupper() or word.isupper() or _sentence_start_at(original, m.start()):
                 continue
-            if lex.is_common(word) or lex.is_nounish(word) or lex.is_name(word) or word.lower() in lex.places \
+            # an English noun is a name here only where English writes it with a capital ("Burnham")
+            if ((lex.is_common(word) or lex.is_nounish(word)) and word.lower() not in lex.proper_nouns) \
+                    or lex.is_name(word) or word.lower() in lex.places \
                     or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()):
                 continue
             if any(a < m.end() and m.start() < b for a, b in taken):
@@ -407,6 +411,25 @@ class ScrubEngine:
                                           recognition_metadata=dict(_CAPS_PLACE_RULE)))
         return found
 
+    def _capital_proper_nouns(self, original: str, sure: list) -> list[RecognizerResult]:
+        """In prose written in lower and upper case, an ALL-CAPS word that is no English word is
+        how address labels, forms and letters write a town or a family name ("SLUSSFORS is a
+        small place", "Jean DUPONT", "ΠΑΤΡΙΚΙ"): either is personal. Short runs are acronyms
+        ("NASA", "JSON"), so a word needs five letters and a vowel."""
+        letters = [c for c in original if c.isalpha()]
+        if sum(c.islower() for c in letters) < 0.6 * len(letters):
+            return []  # shouted or label-only text: the re-cased variant's NER decides there
+        lex, taken, found = self._lexicon, [(r.start, r.end) for r in sure], []
+        for m in _CAPS_WORD.finditer(original):
+            word = m.group()
+            if len(word) < 5 or not _VOWEL.search(word) or lex.is_common(word) or lex.is_nounish(word) \
+                    or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()) \
+                    or any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            kind = "PERSON" if lex.is_name(word) and word.lower() not in lex.places else "LOCATION"
+            found.append(RecognizerResult(kind, m.start(), m.end(), 0.6, recognition_metadata=dict(_CAPS_PLACE_RULE)))
+        return found
+
     def _dates(self, text: str, sure: list, dates: list) -> list[RecognizerResult]:
         """Dates below the birth-context threshold: a date in brackets (or after a comma) right
         after a name is that person's date of birth ("Jane Roe (May 24, 1951)"); with
@@ -429,14 +452,16 @@ class ScrubEngine:
     def _recased_guess(self, result: RecognizerResult, text: str, original: str | None) -> bool:
         """NER on a re-cased variant guesses at every unknown word it was handed with a new
         capital ("respawn", "subplot"): keep its PERSON/LOCATION there only when a word of the
-        span is a listed name or place, or kept its own capital."""
+        span is a listed name or place, a proper noun by English usage, or kept its own capital."""
         if original is None or result.entity_type not in {"PERSON", "LOCATION"} or \
                 (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
             return False
         lex = self._lexicon
         for m in _NAME_TOKEN.finditer(text, result.start, result.end):
             word = m.group()
-            if original[m.start():m.end()] == word or lex.is_name(word) or word.lower() in lex.places:
+            # ... or a word English writes with a capital ("draymond", "cartman": names written small)
+            if original[m.start():m.end()] == word or lex.is_name(word) or word.lower() in lex.places \
+                    or (word.lower() in lex.proper_nouns and not lex.is_common(word)):
                 return False
         return True
 
@@ -459,8 +484,9 @@ class ScrubEngine:
             return True
         if (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == "SpacyRecognizer" \
                 and re.fullmatch(r"[^\W\d_]+", value) and not self._lexicon.is_name(value) \
-                and value.lower() not in self._lexicon.word_names \
+                and (value.lower() not in self._lexicon.word_names or value.lower() in self._lexicon.lower_case_words) \
                 and value.lower() not in self._lexicon.places \
+                and value.lower() not in self._lexicon.proper_nouns \
                 and (self._lexicon.is_common(value) or self._lexicon.is_nounish(value)):
             return True
         if result.entity_type == "LOCATION" and text[result.start:result.end].lower() in self._lexicon.places:
@@ -481,6 +507,7 @@ class ScrubEngine:
                     owners.append((index, offset))
                 offset += len(piece)
         findings: list[list[Finding]] = [[] for _ in texts]
+        pieces = [piece.translate(_LETTER_LOOKALIKES) for piece in pieces]
         variants = [case_variant(piece, self._lexicon) for piece in pieces]
         batch = self.nlp_engine.process_batch(variants, self.config.language, batch_size=self.config.batch_size)
         for (index, offset), (variant, artifacts), piece in zip(owners, batch, pieces):
@@ -634,6 +661,11 @@ _NAME_TOKEN = re.compile(r"(?<![\w@#])[^\W\d_]{3,}(?![\w])")
 _CAP_NAME = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[-'’][^\W\d_]+)?"
 _CAPS_PLACE = re.compile(r"(?<![\w])(?i:in|from|to|at|near|outside|around)[ \t]+"
                          r"((?:ST\.|[^\W\d_a-z]{2,})(?:[ \t\-](?:ST\.|[^\W\d_a-z]{2,})){0,2})(?![\w.])")
+# math symbols that stand in for Greek capitals in real data ("ΧΑΝ∆ΡΙΑ" with U+2206): the analysed
+# copy reads them as the letters, one character for one so every offset holds
+_LETTER_LOOKALIKES = str.maketrans({"\u2206": "\u0394", "\u2211": "\u03a3", "\u2126": "\u03a9", "\u00b5": "\u03bc"})
+_CAPS_WORD = re.compile(r"(?<![\w@#/.])[^\W\d_a-z]+(?:-[^\W\d_a-z]+)*(?![\w@]|\.\w)")
+_VOWEL = re.compile(r"[AEIOUYÀ-ÖØ-ÝΑΕΗΙΟΥΩАЕИОУЫЭЮЯ]")
 _PLACE_PREFIXES = {"north", "south", "east", "west", "upper", "lower", "great", "little", "new", "old", "st",
                    "saint", "bad", "port", "fort", "mount", "san", "santa", "los", "las", "le", "la", "el"}
 _CAPS_PLACE_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapsPlaceRule",
@@ -650,6 +682,7 @@ _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b"
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
 _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
+_REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
@@ -671,6 +704,9 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):
                 f = Finding("STREET_ADDRESS", f.start, tail.end(), f.score)
+            region = _REGION_AFTER.match(text, f.end)  # "Encruzilhada, VC", "Orange, NSW": the region goes too
+            if region:
+                f = Finding(f.entity_type, f.start, region.end(), f.score)
             unit = _UNIT_BEFORE.search(text, max(0, f.start - 16), f.start)
             if unit:
                 f = Finding(f.entity_type, unit.start(), f.end, f.score)

