@@ -164,11 +164,14 @@ class _FastSpacyNlpEngine(SpacyNlpEngine):
         scores = [self.ner_model_configuration.default_score] * len(ents)
         entities, scores = self._get_updated_entities(ents, scores)
         artifacts = _LazyNlpArtifacts(doc, entities, scores, self, language)
-        artifacts.all_spans = [(e.start_char, e.end_char) for e in ents]  # every label, ORG and PRODUCT too
+        # every label, ORG and PRODUCT too; not a number label on a word without digits ("LeQueen" as DATE)
+        artifacts.all_spans = [(e.start_char, e.end_char) for e in ents
+                               if e.label_ not in _NUMBER_LABELS or any(c.isdigit() for c in e.text)]
         return artifacts
 
 
 NER_WINDOW = 5
+_NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 
 
 def _ner_windows(doc, lexicon, every_capital: bool = False) -> list[tuple[int, int]]:
@@ -402,6 +405,8 @@ class ScrubEngine:
             letters = sum(len(w) for w in words)
             if letters < 4 or any(a <= m.start(1) < b for a, b in ((r.start, r.end) for r in sure)):
                 continue
+            if any(w.lower() in self._never_names for w in words):
+                continue  # "in JSON", "in AWS": the software, not a town
             unknown = [w for w in words if not lex.is_common(w) and not lex.is_nounish(w)]
             if len(words) == 1 and not unknown and m.group(1).lower() not in lex.places:
                 continue
@@ -757,7 +762,10 @@ def case_variant(text: str, lexicon=None) -> str:
         if caps[k] and (shouting or (k > 0 and caps[k - 1]) or (k + 1 < len(words) and caps[k + 1])):
             word = word.lower()
         if (word.islower() and len(word) >= 3 and not lexicon.is_common(word)
-                and (not lexicon.is_nounish(word) or word in lexicon.first_names)  # "adam", "simon"; not "video"
+                and (not lexicon.is_nounish(word) or word in lexicon.first_names  # "adam", "simon"; not "video"
+                     # "tolkien", "burnham": nouns English writes capitalised; a listed name among them
+                     # ("drake", "mars") would be a name by the list alone once capitalised
+                     or (word in lexicon.proper_nouns and not lexicon.is_name(word)))
                 and not _after_apostrophe(text, m.start()) and not _LAUGH.fullmatch(word)):
             word = word[:1].upper() + word[1:]
         if word != m.group() and len(word) == len(m.group()):

@@ -52,6 +52,11 @@ firmware software hardware laptop desktop tablet iphone android ios windows linu
 firefox safari edge excel outlook zoom slack teams pdf csv sync backup vpn dns ssl http https
 admin sso otp pin sms iban bic swift ticket tickets invoice invoices refund refunds subscription premium pro
 plus basic gold silver platinum bronze visa mastercard amex paypal stripe ups fedex dhl usps
+ubuntu debian fedora centos macos ios ipados sonoma ventura monterey json xml yaml html css sql csv
+jira zendesk github gitlab bitbucket docker kubernetes python java javascript typescript nginx apache
+postgres postgresql mysql redis mongodb excel powerpoint onedrive dropbox gmail hotmail icloud salesforce
+shopify wordpress netflix spotify youtube instagram facebook twitter tiktok whatsapp telegram skype
+aws azure gcp oauth saml ldap jwt smtp imap ftp sftp ssh usb hdmi bluetooth ethernet lte
 """.split()
 
 # Chat spellings and interjections: never names, and never re-cased into name candidates

@@ -102,3 +102,29 @@ def test_news_names_for_countries_and_regions(config, text, places):
     for place in places:
         assert f" {place} " not in f" {out} ", (place, out)
     assert_kept(out, "signed" if "signed" in text else "officials" if "officials" in text else "Exports")
+
+
+def test_a_lower_case_noun_english_writes_capitalised_is_shown_to_ner_with_its_capital(config):
+    # "burnham" is in the noun table and in no name list, but English writes it capitalised
+    assert_gone(_out("i think burnham is a genius", config), "burnham")
+
+
+def test_a_number_label_on_a_word_without_digits_does_not_hide_it_from_the_name_rules(config):
+    import spacy
+    from spacy.tokens import Span
+
+    from datasets_app.scrubbing.pipeline import get_engine
+
+    doc = spacy.blank("en")("better than LeQuorne since 2019 honestly")
+    doc.ents = [Span(doc, 2, 3, label="DATE"), Span(doc, 4, 5, label="DATE")]
+    artifacts = get_engine(config).nlp_engine._doc_to_nlp_artifact(doc, "en")
+    assert artifacts.all_spans == [(27, 31)]  # "2019" stays a date; "LeQuorne" is free for the name rules
+
+
+@pytest.mark.parametrize("text", [
+    "The export is in JSON and runs on Ubuntu servers.",
+    "We use Jira and Zendesk for support tickets.",
+    "Please upgrade to macOS Sonoma before Friday.",
+])
+def test_software_names_in_tickets_are_not_people_or_places(config, text):
+    assert _out(text, config) == text
