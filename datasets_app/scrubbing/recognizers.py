@@ -284,6 +284,10 @@ _GREETINGS = {
     "emailed", "email", "messaged", "pinged", "ping", "contacted", "phoned", "texted", "informed",
     "notified", "reminded", "thanked", "met", "tell",
 }
+# stage-name prefixes: any capitalised word after them is a name ("Lil Sly", "DJ Snake", "MC Hammer")
+_STAGE_TITLES = {"lil", "dj", "mc"}
+_ALIAS_WORDS = {"aka", "a.k.a", "alias"}
+_HEDGES = {"actually", "really", "literally", "just", "still", "now"}
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
            "sra", "señor", "señora", "monsieur", "madame"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -392,6 +396,10 @@ class NameListRecognizer(LocalRecognizer):
                                        and self._kind(words[i][2]) not in {self.NOUN, self.STRONG}):
             return True
         before = words[i - 2][2].lower() if i >= 2 else ""
+        if prev in _ALIAS_WORDS:
+            return True  # "ldshadowlady aka Lizzie"
+        if prev in _HEDGES and i >= 3:  # "your last name is actually fox", "i'm really Kishan"
+            prev, before = before, words[i - 3][2].lower()
         return prev in {"is", "am", "im", "i'm", "me"} and before in {"name", "i", "call", "calls", "called"}
 
     def _lone_capital(self, words, gaps, i: int) -> bool:
@@ -417,8 +425,14 @@ class NameListRecognizer(LocalRecognizer):
         for i, (_, _, word) in enumerate(words):
             kind, cap = kinds[i], self._capitalised(word)
             after_title = i > 0 and words[i - 1][2].lower() in _TITLES and gaps[i] in {" ", ". "}
-            if after_title and cap and (kind != self.NONE or not self.lexicon.is_common(word)):
-                scores[i] = 0.85  # "Mr. Pohjanpalo", not "Mr. President"
+            stage_name = i > 0 and words[i - 1][2].lower() in _STAGE_TITLES and gaps[i] == " " \
+                and words[i - 1][2][:1].isupper()
+            if (after_title and cap and (kind != self.NONE or not self.lexicon.is_common(word))) \
+                    or (stage_name and cap and not self.lexicon.is_stop(word)):
+                scores[i] = 0.85  # "Mr. Pohjanpalo", not "Mr. President"; "Lil Sly", "DJ Snake"
+            elif i + 1 < len(words) and words[i + 1][2].lower() in _ALIAS_WORDS and _joined(gaps[i + 1]) \
+                    and not self.lexicon.is_stop(word) and (cap or not self.lexicon.is_common(word)):
+                scores[i] = 0.7  # the name before "aka": "ldshadowlady aka Lizzie"
             elif kind == self.STRONG and (cap or len(word) >= 3):
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:

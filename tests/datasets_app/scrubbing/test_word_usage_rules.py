@@ -128,3 +128,19 @@ def test_a_number_label_on_a_word_without_digits_does_not_hide_it_from_the_name_
 ])
 def test_software_names_in_tickets_are_not_people_or_places(config, text):
     assert _out(text, config) == text
+
+
+# -- names by the words around them ----------------------------------------------------------------
+@pytest.mark.parametrize("text, names", [
+    ("you should summon vorkaplume aka Lizzie and bring snacks", ("vorkaplume", "Lizzie")),
+    ("Lil Sly dropped a new track today", ("Sly",)),
+    ("I saw DJ Snake and MC Hammer live", ("Snake", "Hammer")),
+    ("my name is really zorvekk, nice to meet you", ("zorvekk",)),
+])
+def test_aliases_stage_names_and_a_hedged_my_name_is(config, text, names):
+    assert_gone(_out(text, config), *names)
+
+
+def test_a_stage_prefix_needs_its_capital_and_a_capitalised_name(config):
+    out = _out("the dj played and the mc hammered the crowd with Lil effort", config)
+    assert_kept(out, "played", "hammered", "crowd")
