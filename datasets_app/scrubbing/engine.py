@@ -31,6 +31,7 @@ with without_optional_ml_stacks():
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import accord_recognizers  # noqa: E402
 from .spans import Edit  # noqa: E402
+from .lexicon import is_laughter  # noqa: E402
 from .whole_text import recurring_values  # noqa: E402
 from .context_recognizers import numeric_birth_date  # noqa: E402
 
@@ -351,7 +352,7 @@ class ScrubEngine:
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
                 results.append(result)
-        results = [_without_edge_numbers(text, r) for r in results]
+        results = [_without_noise_edges(text, _without_edge_numbers(text, r)) for r in results]
         results = [r for r in results if r.end > r.start]
         sure = [r for r in results if r.score >= threshold]
         unsure = [r for r in results if r.score < threshold]
@@ -734,6 +735,20 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
 # whole words only: not "GB" of "GB82", nor "martin" of "www.martin.com"
 _ALPHA_RUN = re.compile(r"(?<![\w@#./])[^\W\d_]+(?![\w@/]|\.[^\W\d_])")
 _LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
+
+
+def _without_noise_edges(text: str, result: RecognizerResult) -> RecognizerResult:
+    """Laughter and stretched words are no part of a name: "Awwwww Didga" is "Didga", and
+    "Kekekekekke" alone is nobody."""
+    if result.entity_type not in {"PERSON", "LOCATION"}:
+        return result
+    words = list(_NAME_TOKEN.finditer(text, result.start, result.end))
+    kept = [m for m in words if not is_laughter(m.group())]
+    if len(kept) == len(words):
+        return result
+    start, end = (kept[0].start(), kept[-1].end()) if kept else (result.start, result.start)
+    return RecognizerResult(result.entity_type, start, end, result.score, result.analysis_explanation,
+                            result.recognition_metadata)
 
 
 def case_variant(text: str, lexicon=None) -> str:

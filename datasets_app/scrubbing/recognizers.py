@@ -244,7 +244,8 @@ class _StreetRecognizer(PatternRecognizer):
 def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecognizer:
     lexicon = lexicon or get_lexicon()
     suffixes = "|".join(sorted((re.escape(s) for s in lexicon.street_suffixes), key=len, reverse=True))
-    number = r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?,?"
+    bare_number = r"\b\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?"
+    number = bare_number + ",?"
     unit = r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|#)\.?\s*#?[\w\-]{1,6})?"
     # whole words only: "Crest, DelattreBourg" must not end the match inside the town's name
     city_zip = r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?![\w'’\-]))?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
@@ -252,9 +253,10 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
     patterns = [
         Pattern("us_capitalised", number + r"\s+(?:" + cap_word + r"\s+){1,4}?(?i:" + suffixes + r")\b\.?"
                 + unit + city_zip, 0.65),
-        Pattern("any_case_core", r"(?i)" + number + r"\s+(?:[a-z][\w'’\-]*\s+){1,3}?(?:" + _STREET_CORE + r")\b\.?"
-                + unit, 0.5),
-        Pattern("any_case_all", r"(?i)" + number + r"\s+(?:[a-z][\w'’\-]*\s+){1,2}?(?:" + suffixes + r")\b\.?"
+        # without capitals the shape is weaker: no comma after the number ("at the age of 14, made me fall")
+        Pattern("any_case_core", r"(?i)" + bare_number + r"\s+(?:[a-z][\w'’\-]*\s+){1,3}?(?:" + _STREET_CORE
+                + r")\b\.?" + unit, 0.5),
+        Pattern("any_case_all", r"(?i)" + bare_number + r"\s+(?:[a-z][\w'’\-]*\s+){1,2}?(?:" + suffixes + r")\b\.?"
                 + unit, 0.4),
         Pattern("germanic", r"\b[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
                 r"laan|straat|gatan|vej|veien)\s+\d{1,4}[a-z]?\b", 0.6),

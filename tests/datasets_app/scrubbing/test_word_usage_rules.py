@@ -144,3 +144,20 @@ def test_aliases_stage_names_and_a_hedged_my_name_is(config, text, names):
 def test_a_stage_prefix_needs_its_capital_and_a_capitalised_name(config):
     out = _out("the dj played and the mc hammered the crowd with Lil effort", config)
     assert_kept(out, "played", "hammered", "crowd")
+
+
+# -- chat text -----------------------------------------------------------------------------------
+def test_laughter_is_cut_off_a_name_and_is_never_one(config):
+    out = _out("Awwwww Zorvekk so cute", config)
+    assert_gone(out, "Zorvekk")
+    assert_kept(out, "Awwwww")
+    laughter = "KEKEKEKEKKEKEKE so good LOLOLOLOLOL"
+    assert_kept(_out(laughter, config), "KEKEKEKEKKEKEKE", "LOLOLOLOLOL")
+
+
+@pytest.mark.parametrize("text", [
+    "ok imma hop on this thing now, it would mean alot",
+    "This piece, when I was at the age of 14, made me fall in love with music!",
+])
+def test_chat_spellings_and_a_number_before_a_comma_are_not_names_or_streets(config, text):
+    assert _out(text, config) == text
