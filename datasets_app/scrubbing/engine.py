@@ -352,7 +352,7 @@ class ScrubEngine:
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
                 result.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
                 results.append(result)
-        results = [_without_noise_edges(text, _without_edge_numbers(text, r)) for r in results]
+        results = [self._without_edge_words(text, _without_edge_numbers(text, r)) for r in results]
         results = [r for r in results if r.end > r.start]
         sure = [r for r in results if r.score >= threshold]
         unsure = [r for r in results if r.score < threshold]
@@ -373,6 +373,38 @@ class ScrubEngine:
             source = text if original is None else original
             sure = [r for r in sure if source[r.start:r.end] not in self._allow]
         return [r for r in sure if not self._is_vocabulary(r, text) and not self._recased_guess(r, text, original)]
+
+    def _without_edge_words(self, text: str, result: RecognizerResult) -> RecognizerResult:
+        """Laughter is no part of a name ("Awwwww Didga" is "Didga"; "Kekekekekke" alone is
+        nobody), nor is a role or support word at a name's edge that NER took in ("Customer
+        Eckhart", "Attacking midfielder ..."): English writes those small, and no list names them."""
+        if result.entity_type not in {"PERSON", "LOCATION"}:
+            return result
+        lex = self._lexicon
+        words = list(_NAME_TOKEN.finditer(text, result.start, result.end))
+
+        def role_word(m, leading: bool) -> bool:
+            # a surname may be a word ("Lydia Short"), a stage name an adjective ("Childish Gambino"):
+            # only a leading noun English writes small goes, and only before a word that is no such noun
+            key = m.group().lower()
+            return result.entity_type == "PERSON" and not lex.is_name(key) and (key in self._never_names or (
+                leading and key in lex.lower_case_words and lex.is_nounish(key)))
+
+        def plain(m) -> bool:
+            return m.group().lower() not in lex.lower_case_words
+
+        kept = [m for m in words if not is_laughter(m.group())]
+        while len(kept) > 1 and role_word(kept[0], leading=True) and plain(kept[1]):
+            kept = kept[1:]
+        while len(kept) > 1 and role_word(kept[-1], leading=False):
+            kept = kept[:-1]
+        if len(kept) == len(words):
+            return result
+        start, end = (kept[0].start(), kept[-1].end()) if kept else (result.start, result.start)
+        if kept and (text[result.start:start].strip(" \t").endswith("-") or text[end:result.end].startswith("-")):
+            return result  # a hyphenated name part ("Smith-Customer") is left whole
+        return RecognizerResult(result.entity_type, start, end, result.score, result.analysis_explanation,
+                                result.recognition_metadata)
 
     def _unknown_capitalised(self, text: str, original: str, artifacts, sure: list) -> list[RecognizerResult]:
         """A capitalised word inside a sentence that is no English word, no listed name or place
@@ -735,20 +767,6 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
 # whole words only: not "GB" of "GB82", nor "martin" of "www.martin.com"
 _ALPHA_RUN = re.compile(r"(?<![\w@#./])[^\W\d_]+(?![\w@/]|\.[^\W\d_])")
 _LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")  # hahaha, sooo, lmao
-
-
-def _without_noise_edges(text: str, result: RecognizerResult) -> RecognizerResult:
-    """Laughter and stretched words are no part of a name: "Awwwww Didga" is "Didga", and
-    "Kekekekekke" alone is nobody."""
-    if result.entity_type not in {"PERSON", "LOCATION"}:
-        return result
-    words = list(_NAME_TOKEN.finditer(text, result.start, result.end))
-    kept = [m for m in words if not is_laughter(m.group())]
-    if len(kept) == len(words):
-        return result
-    start, end = (kept[0].start(), kept[-1].end()) if kept else (result.start, result.start)
-    return RecognizerResult(result.entity_type, start, end, result.score, result.analysis_explanation,
-                            result.recognition_metadata)
 
 
 def case_variant(text: str, lexicon=None) -> str:

@@ -57,6 +57,7 @@ jira zendesk github gitlab bitbucket docker kubernetes python java javascript ty
 postgres postgresql mysql redis mongodb excel powerpoint onedrive dropbox gmail hotmail icloud salesforce
 shopify wordpress netflix spotify youtube instagram facebook twitter tiktok whatsapp telegram skype
 aws azure gcp oauth saml ldap jwt smtp imap ftp sftp ssh usb hdmi bluetooth ethernet lte
+ssn sin nin tin ein vat nhs
 """.split()
 
 # Chat spellings and interjections: never names, and never re-cased into name candidates
@@ -67,6 +68,8 @@ luv ty btw fyi yay yup nope haha hehe xd ikr ngl irl jk tho cuz ya yah gg whoa o
 sis fam yo vid vids vlog vlogs fav fave wanna ur af nah yass yas ily bae
 imma ima woulda coulda shoulda alot fuckin nothin somethin gotta lemme gimme dunno kinda sorta tryna finna
 """.split()
+
+_VOWEL = re.compile(r"[aeiouyà-æè-ïò-öø-ýāăąēĕėęěīįıōőœūůűųαεηιουωаеиоуыэюя]")
 
 _STREET_ABBREVIATIONS = """
 st rd ave av blvd ln dr ct pl sq hwy pkwy cir ter terr trl cres cl mt ste apt bldg fl
@@ -437,8 +440,11 @@ def _build_lexicon() -> Lexicon:
     # names that are also words ("Rose", "Will") already come from faker with their rules.
     english = common | nounish
     more_first, more_last, word_names = _names_dataset_names(NAME_RANK, english)
-    first |= {n for n in more_first if n not in english and not any(f in english for f in _base_forms(n)[1:])}
-    last |= {n for n in more_last if n not in english and not any(f in english for f in _base_forms(n)[1:])}
+    # a name has a vowel: names-dataset's vowel-less entries are abbreviations ("ssn", "dvd")
+    first |= {n for n in more_first if n not in english and _VOWEL.search(n)
+              and not any(f in english for f in _base_forms(n)[1:])}
+    last |= {n for n in more_last if n not in english and _VOWEL.search(n)
+             and not any(f in english for f in _base_forms(n)[1:])}
     from faker.providers.address.en_US import Provider as Address
 
     suffixes = {s.lower() for s in Address.street_suffixes}

@@ -289,6 +289,8 @@ _GREETINGS = {
 # stage-name prefixes: any capitalised word after them is a name ("Lil Sly", "DJ Snake", "MC Hammer")
 _STAGE_TITLES = {"lil", "dj", "mc"}
 _ALIAS_WORDS = {"aka", "a.k.a", "alias"}
+_TALK_VERBS = {"spoke", "speak", "spoken", "speaking", "talked", "talk", "talking", "chatted", "chat", "met",
+               "meet", "meeting", "emailed", "wrote", "writing", "called", "calling"}
 _HEDGES = {"actually", "really", "literally", "just", "still", "now"}
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau", "sr",
            "sra", "señor", "señora", "monsieur", "madame"}
@@ -393,9 +395,10 @@ class NameListRecognizer(LocalRecognizer):
         if i == 0 or not _SOFT_GAP.fullmatch(gaps[i]):
             return False
         prev = words[i - 1][2].lower()
-        if prev in _GREETINGS and not (prev in {"from", "with", "for", "to", "by"}
-                                       and not self._capitalised(words[i][2])
-                                       and self._kind(words[i][2]) not in {self.NOUN, self.STRONG}):
+        # a greeting line ends at its line break: "Hello,\nTwo-factor codes ..." starts a sentence
+        if prev in _GREETINGS and "\n" not in gaps[i] and not (prev in {"from", "with", "for", "to", "by"}
+                                                               and not self._capitalised(words[i][2])
+                                                               and self._kind(words[i][2]) not in {self.NOUN, self.STRONG}):
             return True
         before = words[i - 2][2].lower() if i >= 2 else ""
         if prev in _ALIAS_WORDS:
@@ -432,6 +435,10 @@ class NameListRecognizer(LocalRecognizer):
             if (after_title and cap and (kind != self.NONE or not self.lexicon.is_common(word))) \
                     or (stage_name and cap and not self.lexicon.is_stop(word)):
                 scores[i] = 0.85  # "Mr. Pohjanpalo", not "Mr. President"; "Lil Sly", "DJ Snake"
+            elif i >= 2 and word.lower() in self.lexicon.first_names and not self.lexicon.is_stop(word) \
+                    and words[i - 1][2].lower() in {"with", "to"} and words[i - 2][2].lower() in _TALK_VERBS \
+                    and _joined(gaps[i]) and _joined(gaps[i - 1]):
+                scores[i] = 0.7  # "I spoke with carol", "talked to dawn": a first name, whatever else it is
             elif i + 1 < len(words) and words[i + 1][2].lower() in _ALIAS_WORDS and _joined(gaps[i + 1]) \
                     and not self.lexicon.is_stop(word) and (cap or not self.lexicon.is_common(word)):
                 scores[i] = 0.7  # the name before "aka": "ldshadowlady aka Lizzie"
@@ -473,7 +480,11 @@ class NameListRecognizer(LocalRecognizer):
             changed = False
             for i, (_, _, word) in enumerate(words):
                 left = i > 0 and scores[i - 1] and _joined(gaps[i])
-                if scores[i] or not self._neighbour_is_name_like(word, kinds[i], bool(left)):
+                # "carole gray", "joe brown": a listed surname that is also a word, right after a first name
+                surname = left and word.lower() in self.lexicon.last_names and not self.lexicon.is_stop(word) \
+                    and words[i - 1][2].lower() in self.lexicon.first_names and kinds[i] == self.WEAK \
+                    and not (i >= 2 and scores[i - 2] and _joined(gaps[i - 1]))  # not a third word: "bonnie bennett said"
+                if scores[i] or not (surname or self._neighbour_is_name_like(word, kinds[i], bool(left))):
                     continue
                 right = i + 1 < len(words) and scores[i + 1] and _joined(gaps[i + 1])
                 # "Siobhan or Oluwaseun", "Ana and Tomás": a capitalised unknown coordinated with a name

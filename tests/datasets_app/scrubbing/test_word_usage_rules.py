@@ -161,3 +161,21 @@ def test_laughter_is_cut_off_a_name_and_is_never_one(config):
 ])
 def test_chat_spellings_and_a_number_before_a_comma_are_not_names_or_streets(config, text):
     assert _out(text, config) == text
+
+
+# -- support tickets -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, gone, kept", [
+    ("Customer eckhart graf verified with DOB on file.", ("eckhart", "graf"), ("Customer", "verified")),
+    ("Order problem for carole gray, please check.", ("carole", "gray"), ("Order", "problem")),
+    ("I spoke with carol on the phone yesterday.", ("carol",), ("spoke", "phone")),
+    ("For verification my SSN is on the form.", (), ("SSN", "verification")),
+    ("Hello,\nTwo-factor codes are not arriving.", (), ("Two-factor", "codes", "arriving")),
+])
+def test_ticket_frames_around_names(config, text, gone, kept):
+    out = _out(text, config)
+    assert_gone(out, *gone)
+    assert_kept(out, *kept)
+
+
+def test_a_word_surname_joins_only_a_lone_first_name(config):
+    assert_kept(_out("bonnie bennett said the parcel never came", config), "said")
