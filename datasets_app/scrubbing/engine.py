@@ -339,6 +339,7 @@ class ScrubEngine:
         has_digit = any(c.isdigit() for c in text)
         has_at = "@" in text
         lowered = text.lower()
+        artifacts.original_text = original if original is not None else text  # case as written, same offsets
         threshold = self.config.score_threshold
         results: list[RecognizerResult] = []
         for recognizer in self._recognizers:
@@ -803,7 +804,25 @@ def case_variant(text: str, lexicon=None) -> str:
             word = word[:1].upper() + word[1:]
         if word != m.group() and len(word) == len(m.group()):
             out[m.start():m.end()] = word
+    _title_case_places(text, words, caps, out, lexicon)
     return "".join(out)
+
+
+def _title_case_places(text: str, words: list, caps: list[bool], out: list[str], lexicon) -> None:
+    """An ALL-CAPS run that names a place of several words ("NEW YORK", "SAN JOSE") is written
+    the way the gazetteer and NER know it, "New York", not "new York"."""
+    k = 0
+    while k < len(words):
+        for n in (3, 2):
+            run = words[k:k + n]
+            if len(run) == n and all(caps[k:k + n]) and all(
+                    text[a.end():b.start()] == " " for a, b in zip(run, run[1:])) \
+                    and text[run[0].start():run[-1].end()].lower() in lexicon.places:
+                for m in run:
+                    out[m.start():m.end()] = m.group()[:1] + m.group()[1:].lower()
+                k += n - 1
+                break
+        k += 1
 
 
 def _sentence_start_at(text: str, start: int) -> bool:

@@ -351,7 +351,7 @@ class NameListRecognizer(LocalRecognizer):
         labelled = [(e.start_char, e.end_char) for e in getattr(getattr(nlp_artifacts, "tokens", None), "ents", ())
                     if e.label_ in {"NORP", "LANGUAGE", "EVENT", "LAW", "DATE", "TIME", "WORK_OF_ART"}]
         scores = self._seed_scores(words, gaps, kinds, labelled)
-        self._extend(words, gaps, kinds, scores)
+        self._extend(words, gaps, kinds, scores, getattr(nlp_artifacts, "original_text", None) or text)
         return self._to_results(words, gaps, scores)
 
     # -- classification -------------------------------------------------------------------
@@ -474,15 +474,18 @@ class NameListRecognizer(LocalRecognizer):
         # a lower-case ordinary word never continues a name ("bennett said", "love you")
         return kind in {self.STRONG, self.NOUN} or (kind == self.NONE and self._plain_unknown(word))
 
-    def _extend(self, words, gaps, kinds, scores: list[float]) -> None:
+    def _extend(self, words, gaps, kinds, scores: list[float], original: str) -> None:
+        """`original`: the text as written (the recognizer reads a re-cased copy)."""
         changed = True
         while changed:
             changed = False
             for i, (_, _, word) in enumerate(words):
                 left = i > 0 and scores[i - 1] and _joined(gaps[i])
-                # "carole gray", "joe brown": a listed surname that is also a word, right after a first name
+                # "carole gray", "JOE BROWN": a listed surname that is also a word, right after a first name
+                # in lower case or capitals (in mixed case a surname has its capital: "Ramos said" is a verb)
                 surname = left and word.lower() in self.lexicon.last_names and not self.lexicon.is_stop(word) \
                     and words[i - 1][2].lower() in self.lexicon.first_names and kinds[i] == self.WEAK \
+                    and not original[words[i - 1][0]:words[i - 1][1]].istitle() \
                     and not (i >= 2 and scores[i - 2] and _joined(gaps[i - 1]))  # not a third word: "bonnie bennett said"
                 if scores[i] or not (surname or self._neighbour_is_name_like(word, kinds[i], bool(left))):
                     continue

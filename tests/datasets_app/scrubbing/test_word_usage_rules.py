@@ -179,3 +179,14 @@ def test_ticket_frames_around_names(config, text, gone, kept):
 
 def test_a_word_surname_joins_only_a_lone_first_name(config):
     assert_kept(_out("bonnie bennett said the parcel never came", config), "said")
+
+
+def test_an_all_caps_place_of_several_words_is_read_as_one(config):
+    out = _out("Q2 loss widens. NEW YORK 1996-08-30 Shares fell.", config)
+    assert_gone(out, "NEW YORK")
+    assert_kept(out, "loss", "widens", "Shares")
+
+
+def test_a_word_surname_needs_the_case_of_its_first_name(config):
+    assert_gone(_out("REFUND REQUEST FROM CAROLE GRAY", config), "CAROLE GRAY")
+    assert_kept(_out("Then Carole said the parcel came.", config), "said")
