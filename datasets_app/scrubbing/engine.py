@@ -462,6 +462,7 @@ class ScrubEngine:
         for m in _CAPS_WORD.finditer(original):
             word = m.group()
             if len(word) < 5 or not _VOWEL.search(word) or lex.is_common(word) or lex.is_nounish(word) \
+                    or word.lower() in lex.lower_case_words \
                     or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()) \
                     or any(a < m.end() and m.start() < b for a, b in taken):
                 continue

@@ -57,7 +57,7 @@ jira zendesk github gitlab bitbucket docker kubernetes python java javascript ty
 postgres postgresql mysql redis mongodb excel powerpoint onedrive dropbox gmail hotmail icloud salesforce
 shopify wordpress netflix spotify youtube instagram facebook twitter tiktok whatsapp telegram skype
 aws azure gcp oauth saml ldap jwt smtp imap ftp sftp ssh usb hdmi bluetooth ethernet lte
-ssn sin nin tin ein vat nhs
+ssn sin nin tin ein vat nhs hipaa gdpr ccpa pci dss soc iso
 """.split()
 
 # Chat spellings and interjections: never names, and never re-cased into name candidates

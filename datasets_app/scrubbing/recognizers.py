@@ -442,7 +442,9 @@ class NameListRecognizer(LocalRecognizer):
             elif i + 1 < len(words) and words[i + 1][2].lower() in _ALIAS_WORDS and _joined(gaps[i + 1]) \
                     and not self.lexicon.is_stop(word) and (cap or not self.lexicon.is_common(word)):
                 scores[i] = 0.7  # the name before "aka": "ldshadowlady aka Lizzie"
-            elif kind == self.STRONG and (cap or len(word) >= 3):
+            elif kind == self.STRONG and (cap or len(word) >= 3) and not (word.isupper() and len(word) <= 4):
+                # a short word in capitals amid mixed case is an acronym first ("IKEA", "FIFA"); the
+                # re-cased copy has already lower-cased capitals written as names ("JOHN SMITH")
                 scores[i] = 0.9 if cap else 0.6  # 0.9: beats NER's 0.85 "GPE" on a bare first name
             elif kind == self.NOUN and cap:
                 scores[i] = 0.7

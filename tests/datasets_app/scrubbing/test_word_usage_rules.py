@@ -190,3 +190,8 @@ def test_an_all_caps_place_of_several_words_is_read_as_one(config):
 def test_a_word_surname_needs_the_case_of_its_first_name(config):
     assert_gone(_out("REFUND REQUEST FROM CAROLE GRAY", config), "CAROLE GRAY")
     assert_kept(_out("Then Carole said the parcel came.", config), "said")
+
+
+def test_shouted_words_acronyms_and_compliance_names_in_tickets_stay(config):
+    text = "The server returned FORBIDDEN and then TIMEOUT; we follow GDPR and HIPAA. I shop at IKEA."
+    assert _out(text, config) == text
