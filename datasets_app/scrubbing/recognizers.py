@@ -32,7 +32,9 @@ class _DigitCountRecognizer(PatternRecognizer):
         super().__init__(*args, **kwargs)
 
     def invalidate_result(self, pattern_text: str) -> Optional[bool]:
-        digits = sum(c.isdigit() for c in pattern_text)
+        # an extension is no part of the number's length: "001-716-772-3268x6563"
+        number = re.split(r"(?i)\s*(?:x|ext\.?)\s*(?=\d)", pattern_text, maxsplit=1)[0]
+        digits = sum(c.isdigit() for c in number)
         return not (self.min_digits <= digits <= self.max_digits)
 
 
@@ -49,11 +51,11 @@ def phone_recognizer() -> PatternRecognizer:
     # Anything laid out like a phone number, valid by phonenumbers' rules or not.
     sep = r"[ \t.\-]?"
     patterns = [
-        Pattern("intl", r"(?<![\w+])\+\d{1,3}" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
+        Pattern("intl", r"(?<![\w+])\+(?:\d{1,3}|\(\d{1,3}\))" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
-        Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
+        Pattern("paren", r"(?<![\w+])\(\+?\d{2,5}\)" + sep + r"\d{2,8}(?:[ .\-/]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
         # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
-        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
+        Pattern("grouped", r"(?<![\w.\-/:])(?:1[ .\-])?\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -69,7 +71,7 @@ _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
     r"|number|no|nr|ext(?:ension)?|contact|desk|landline|mob|voicemail|registered|answering|messages?)\b"
     r"[^\d\n]{0,25}?"
-    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
+    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-/]\d{2,6}){1,3}|\d{6,8})(?![\w/]|[.\-:/]\d)")
 
 
 # "31 66 86", "433 4671", "25 761546": 6-8 digits in two to four groups, phone-shaped even without
