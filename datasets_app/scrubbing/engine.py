@@ -29,7 +29,7 @@ with without_optional_ml_stacks():
     from spacy.util import filter_spans  # noqa: E402
 
 from .config import ScrubConfig  # noqa: E402
-from .recognizers import accord_recognizers  # noqa: E402
+from .recognizers import TOWN_SHAPE_RULE, accord_recognizers  # noqa: E402
 from .spans import Edit  # noqa: E402
 from .whole_text import recurring_values  # noqa: E402
 from .context_recognizers import numeric_birth_date  # noqa: E402
@@ -48,6 +48,7 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
     "EmailRecognizer": "@", "AccordEmailRecognizer": "@", "AccordShortPhoneRecognizer": "digit",
     "AccordLuhnCardRecognizer": "digit", "AccordCheckedIbanRecognizer": "digit",
+    "AccordLabelledPostcodeRecognizer": "digit",
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
@@ -453,6 +454,9 @@ class ScrubEngine:
         """NER on a re-cased variant guesses at every unknown word it was handed with a new
         capital ("respawn", "subplot"): keep its PERSON/LOCATION there only when a word of the
         span is a listed name or place, a proper noun by English usage, or kept its own capital."""
+        if original is not None and (result.recognition_metadata or {}).get(
+                RecognizerResult.RECOGNIZER_NAME_KEY) == TOWN_SHAPE_RULE:
+            return not any(c.isupper() for c in original[result.start:result.end])  # "rearside": a word, not a town
         if original is None or result.entity_type not in {"PERSON", "LOCATION"} or \
                 (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
             return False
@@ -683,6 +687,8 @@ _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
 _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
 _REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
+# a region code and a postcode after a word: it was a town ("Jordan, TAS 4885", "Lyon 69002" is _ADDRESS_TAIL's)
+_REGION_POSTCODE_AFTER = re.compile(r",?[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,6}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w\-])")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
@@ -700,6 +706,8 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
             if town:
                 f = Finding(f.entity_type, f.start, town.end(), f.score)
+        if f.entity_type == "PERSON" and _REGION_POSTCODE_AFTER.match(text, f.end):
+            f = Finding("LOCATION", f.start, f.end, f.score)  # "Jordan, TAS 4885": a town, read as a name
         if f.entity_type in _ADDRESS:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):

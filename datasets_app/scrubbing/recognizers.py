@@ -14,6 +14,7 @@ from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, Recog
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
+from .field_recognizers import LabelledPostcodeRecognizer
 from .lexicon import Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
@@ -502,8 +503,19 @@ _AFTER_CITY = re.compile(r"[^\W\d_]{3,},[ \t]$")
 _COUNTRY_ABBREVIATION = re.compile(r"(?<![\w.])(?:U\.S\.A\.?|U\.S\.|U\.K\.|U\.A\.E\.|USA|UAE|UK|US)(?![\w]|\.\w)")
 _SHOUTED_NEIGHBOUR = re.compile(r"(?<![\w.])(?!US\b)[A-Z]{2,}(?![\w.])")
 # nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
+_PLACE_PREFIXES = {"north", "south", "east", "west", "new", "old", "port", "lake", "mount", "fort", "upper", "lower",
+                   "great", "little", "saint", "st", "san", "santa", "bad"}
 _PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
                 "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
+
+
+# endings that make a town's name in English, German, Dutch, Nordic and Slavic place names
+# ("Stewartbury", "Kesselsdorf", "Janestad", "Novigrad"): a word no list knows that ends so is a town
+TOWN_SHAPE_RULE = "AccordTownShapeRule"  # the engine keeps it only where the writer gave the town a capital
+_PLACE_SUFFIX = re.compile(
+    r"(?i)[^\W\d_]{3,}(?:ville|burgh|burg|bury|borough|ford|fort|furt|mouth|port|stad|stadt|chester|caster|"
+    r"haven|view|land|side|shire|town|berg|field|dale|worth|wick|stead|dorf|heim|hausen|hofen|ingen|"
+    r"bach|brück|brugge|vik|fjord|holm|borg|köping|grad|gorod|polis)")
 
 
 def _ner_spans(nlp_artifacts, label: str) -> list[tuple[int, int]]:
@@ -569,6 +581,26 @@ class PlaceRecognizer(LocalRecognizer):
                                           recognition_metadata=self._meta()))
         return found
 
+    def _town_shaped(self, text: str, words) -> List[RecognizerResult]:
+        """A capitalised or ALL-CAPS word no list knows that ends the way town names end ("Rangelfort",
+        "Stewartbury", "PRAKALPAWONGLAND") is a town wherever it stands: between commas, in brackets,
+        alone on a line. A place prefix before it ("North", "PORT") goes with it."""
+        found = []
+        lex = self.lexicon
+        for k, (start, end, word) in enumerate(words):
+            if len(word) < 6 or not word[:1].isupper() or not _PLACE_SUFFIX.fullmatch(word) \
+                    or lex.is_common(word) or lex.is_nounish(word) or word.lower() in lex.never_names \
+                    or word.lower() in lex.places:
+                continue
+            first = k
+            # any case: the scrubber reads "EAST JAMEELBERG" as "east Jameelberg"
+            while first > 0 and words[first - 1][2].lower() in _PLACE_PREFIXES \
+                    and text[words[first - 1][1]:words[first][0]] == " ":
+                first -= 1
+            found.append(RecognizerResult("LOCATION", words[first][0], end, 0.5, recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: TOWN_SHAPE_RULE, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return found
+
     def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
         """A capitalised or ALL-CAPS word no list knows, before "bridge", "river", "station" ...:
         the name of that place ("WEDGECARRUP bridge is falling down")."""
@@ -588,7 +620,7 @@ class PlaceRecognizer(LocalRecognizer):
         words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         orgs = _ner_spans(nlp_artifacts, "ORG")
         results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
-                                           *self._before_regions(text, words)]
+                                           *self._before_regions(text, words), *self._town_shaped(text, words)]
         results += [RecognizerResult("LOCATION", m.start(), m.end(), 0.7, recognition_metadata=self._meta())
                     for m in _COUNTRY_ABBREVIATION.finditer(text)
                     if m.group() != "US" or not _SHOUTED_NEIGHBOUR.search(text[max(0, m.start() - 12):m.end() + 12])]
@@ -685,7 +717,7 @@ def accord_recognizers() -> list:
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
         HandleRecognizer(lexicon), url_recognizer(), SubjectNameRecognizer(lexicon),
-        AddressBlockRecognizer(lexicon),
+        AddressBlockRecognizer(lexicon), LabelledPostcodeRecognizer(),
     ]
 
 
@@ -695,7 +727,8 @@ ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "Ac
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
                       "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
-                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer")
+                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer",
+                      "AccordLabelledPostcodeRecognizer")
 
 
 def recognizer_names() -> list[str]:

@@ -1,0 +1,74 @@
+"""Ticket, form and address-label shapes found by sweeping generated values through sentence frames.
+
+Each test is one pattern; the examples are made up, none is copied from a development set.
+"""
+import pytest
+
+from datasets_app.scrubbing import scrub_texts
+from tests.datasets_app.scrubbing.assertions import assert_gone, assert_kept
+
+
+def _out(text: str, config) -> str:
+    [(out, _)] = scrub_texts([text], config=config)
+    return out
+
+
+# -- towns by the way their names end ------------------------------------------------------------
+@pytest.mark.parametrize("text, town", [
+    ("The depot at Wexholm (Kelvardfort) is closed today.", "Kelvardfort"),  # in brackets after a place
+    ("The warehouse (Quillonbury) is closed on Sundays.", "Quillonbury"),  # in brackets
+    ("Where are you based?\nTorvenstad\nThanks", "Torvenstad"),             # alone on its own line
+    ("Delivery address confirmed:\nNORTH KELMARSHAVEN", "KELMARSHAVEN"),   # ALL-CAPS label, with its prefix
+])
+def test_an_unknown_word_with_a_town_ending_is_a_town(config, text, town):
+    out = _out(text, config)
+    assert_gone(out, town)
+    assert_kept(out, *[w for w in ("depot", "closed", "today", "warehouse", "Sundays", "based", "Thanks", "Delivery",
+                                   "confirmed") if w in text])
+
+
+def test_the_place_prefix_goes_with_the_town(config):
+    assert_gone(_out("Delivery address confirmed:\nNORTH KELMARSHAVEN", config), "NORTH KELMARSHAVEN", "NORTH")
+
+
+def test_a_lower_case_word_with_a_town_ending_stays(config):
+    out = _out("the rearside panel and the landside gate need a checkup", config)
+    assert_kept(out, "rearside", "landside", "panel", "checkup")
+
+
+# -- region codes and postcodes after a town -----------------------------------------------------
+@pytest.mark.parametrize("text, gone", [
+    ("Billing: Kessingworth, QLD 4102", ["Kessingworth", "QLD", "4102"]),  # town read as a name, state, postcode
+])
+def test_a_region_code_and_postcode_after_a_name_make_it_a_town(config, text, gone):
+    out = _out(text, config)
+    assert_gone(out, *gone)
+    assert_kept(out, "Billing")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Postcode: 48213\nStatus: open", "48213"),
+    ("my zip code is 6020 but the form rejects it", "6020"),
+    ("Postal code: 31-482", "31-482"),                     # two groups of digits
+])
+def test_a_postcode_after_its_label_is_scrubbed(config, text, code):
+    out = _out(text, config)
+    assert_gone(out, code)
+    assert "Postcode" in out or "zip" in out or "Postal" in out
+
+
+def test_a_number_without_a_postcode_label_stays(config):
+    out = _out("Order 48213 shipped, invoice total 6020 units", config)
+    assert "48213" in out and "6020" in out
+
+
+# -- phone shapes ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, number", [
+    ("Call me on 001-415-662-3190x5521 after five.", "3190"),   # an extension is no part of the length
+    ("1-415-662-3190 is my mobile, please call back.", "662-3190"),  # a leading country code
+    ("Please call back on 41776205", "41776205"),                # unseparated, after a phone word
+    ("Phone: (0412) 556713\nStatus: open", "556713"),            # a long local part after the area code
+    ("My number, +(372) 55012345, changed last week.", "55012345"),  # country code in brackets
+])
+def test_phone_shapes(config, text, number):
+    assert_gone(_out(text, config), number)
