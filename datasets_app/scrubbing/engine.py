@@ -31,7 +31,7 @@ with without_optional_ml_stacks():
 from .config import ScrubConfig  # noqa: E402
 from .recognizers import TOWN_SHAPE_RULE, accord_recognizers  # noqa: E402
 from .spans import Edit  # noqa: E402
-from .whole_text import recurring_values  # noqa: E402
+from .whole_text import foreign_script_words, recurring_values  # noqa: E402
 from .context_recognizers import numeric_birth_date  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
@@ -531,6 +531,8 @@ class ScrubEngine:
             findings = resolve_overlaps_findings(findings)
         if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
             findings = _address_blocks(text, findings)
+        if {"PERSON", "LOCATION", "STREET_ADDRESS"} <= set(self._entities):
+            findings = foreign_script_words(text, findings, lambda e, a, b: Finding(e, a, b, 0.5))
         return recurring_values(text, findings)
 
     def _covered(self, findings, start: int, end: int) -> bool:

@@ -72,3 +72,22 @@ def test_a_number_without_a_postcode_label_stays(config):
 ])
 def test_phone_shapes(config, text, number):
     assert_gone(_out(text, config), number)
+
+
+# -- words in another script inside English text --------------------------------------------------
+@pytest.mark.parametrize("text, value", [
+    ("Hi सुरेश पाठक, your parcel has shipped.", "सुरेश पाठक"),                 # Devanagari with its vowel signs
+    ("I live in 函館市 and the delivery never arrived.", "函館市"),              # CJK place after "in"
+    ("Thanks for the quick help!\nประยุทธ์ ศรีสุข", "ศรีสุข"),                  # Thai signature line
+    ("The ticket was opened by the customer (박서연) last week.", "박서연"),    # Hangul in brackets
+])
+def test_a_word_in_another_script_inside_english_text_is_scrubbed(config, text, value):
+    out = _out(text, config)
+    assert_gone(out, value)
+    assert_kept(out, *[w for w in ("parcel", "shipped", "live", "delivery", "Thanks", "quick", "ticket", "opened",
+                                   "customer", "week") if w in text])
+
+
+def test_text_mostly_in_another_script_is_left_to_the_other_rules(config):
+    text = "东京的天气今天很好，我们去公园散步吧 ok"
+    assert _out(text, config) == text
