@@ -685,8 +685,17 @@ _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.
 # between two parts of one address: commas, line breaks, house/unit numbers, region codes
 _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b" + _UNIT + r")*")
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
+# postcodes of letters and digits: Canadian "E1H 3L4", Irish "P05 9E2C", British "SW1A 1AA"
+_ALNUM_POSTCODE = r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
+_POSTCODE = r"(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?|" + _ALNUM_POSTCODE + r")"
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
+                           r"|(?:" + _ALNUM_POSTCODE + r")(?![\w\-])"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+# a postcode before a town ("M3T 5X6 Lakeview", "AZ1737 Qaxbul"), at a line's start, after a colon or a bracket
+_POSTCODE_BEFORE = re.compile(r"(?:^|(?<=[\n:(]))[ \t]*(" + _POSTCODE + r")[ \t]+$")
+# a line "label: Town 12345" or "Town 12345" alone: a town read as a name, then its postcode
+_LINE_HEAD = re.compile(r"(?:^|(?<=\n))[^\S\n]*(?:[^\W\d_][\w \t]{0,20}:[ \t]*)?$")
+_POSTCODE_LINE_END = re.compile(r"[ \t]+(" + _POSTCODE + r")[ \t.]*(?=\n|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
 _REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
 # a region code and a postcode after a word: it was a town ("Jordan, TAS 4885", "Lyon 69002" is _ADDRESS_TAIL's)
@@ -708,8 +717,13 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
             if town:
                 f = Finding(f.entity_type, f.start, town.end(), f.score)
-        if f.entity_type == "PERSON" and _REGION_POSTCODE_AFTER.match(text, f.end):
-            f = Finding("LOCATION", f.start, f.end, f.score)  # "Jordan, TAS 4885": a town, read as a name
+        if f.entity_type == "PERSON" and (_REGION_POSTCODE_AFTER.match(text, f.end) or (
+                _POSTCODE_LINE_END.match(text, f.end) and _LINE_HEAD.search(text, max(0, f.start - 30), f.start))):
+            f = Finding("LOCATION", f.start, f.end, f.score)  # "Jordan, TAS 4885", "Billing: Jordan 4885": a town
+        if f.entity_type in _ADDRESS or f.entity_type == "PERSON":  # the postcode is at a line's start or after ":"
+            before = _POSTCODE_BEFORE.search(text, max(0, f.start - 16), f.start)
+            if before and any(c.isdigit() for c in before.group(1)):
+                f = Finding("STREET_ADDRESS", before.start(1), f.end, f.score)
         if f.entity_type in _ADDRESS:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):

@@ -91,3 +91,18 @@ def test_a_word_in_another_script_inside_english_text_is_scrubbed(config, text, 
 def test_text_mostly_in_another_script_is_left_to_the_other_rules(config):
     text = "东京的天气今天很好，我们去公园散步吧 ok"
     assert _out(text, config) == text
+
+
+# -- a postcode beside a town ---------------------------------------------------------------------
+@pytest.mark.parametrize("text, code", [
+    ("Shipping label:\n4127 Wexmoor\nplease check", "4127"),          # digits before a town read as a name
+    ("Delivery area: K2P 7R4 Lakewood", "K2P 7R4"),                   # Canadian code before the town
+    ("Delivery area: Lakewood H3Z 2Y7", "H3Z 2Y7"),                   # ... and after it
+    ("Delivery area: D04 X2K7 Kilmore", "D04 X2K7"),                  # Irish code before the town
+    ("Billing: Pellowburgh KS 57210", "57210"),                       # "label: Town XX 12345", town read as a name
+    ("Invoice to: Tessaburgh NV 61120", "61120"),
+])
+def test_a_postcode_beside_a_town_goes_with_it(config, text, code):
+    out = _out(text, config)
+    assert code not in out, out  # short codes of letters and digits: assert_gone would not look at them
+    assert_kept(out, text.split()[0].rstrip(":"))
