@@ -241,6 +241,9 @@ class _StreetRecognizer(PatternRecognizer):
         if first and len(first.group()) >= 4 and \
                 re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
+        if first and re.search(r"(?i)(?:tie|gata|rinne|gade)$", first.group()):  # "Sweetie 3", "Brigade 2"
+            return self.lexicon.is_common(first.group()) or self.lexicon.is_nounish(first.group()) \
+                or self.lexicon.is_name(first.group())
         return False
 
 
@@ -261,6 +264,16 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
                 + unit, 0.4),
         Pattern("germanic", r"\b[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
                 r"laan|straat|gatan|vej|veien)\s+\d{1,4}[a-z]?\b", 0.6),
+        # name, then a street word written apart, then the number: "Petőfi utca 24.", "Kościelna ulica 7",
+        # "Atatürk caddesi 12", "Brīvības iela 5"
+        Pattern("street_word_between", r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+(?:\s[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+)?\s"
+                r"(?i:utca|út|útja|tér|körút|köz|ulica|ulice|třída|náměstí|nábřeží|cesta|trg|šetalište|sokak|sokağı|"
+                r"caddesi|bulvarı|iela|gatvė|tänav|prospekt|ulitsa|bulevar|bulevardi|katu|tie)\s+\d{1,4}[a-z]?"
+                r"(?:/\d{1,4}[a-z]?)?\b\.?", 0.6),
+        # the street word joined to the name: Finnish, Swedish, Danish, Norwegian ("Tahtibulevardi 9",
+        # "Kauppakatu 3", "Ekvägen 12", "Søndergade 4")
+        Pattern("street_word_joined", r"\b[A-ZÀ-ÖØ-Þ][\wäöüåæøéß\-]{3,}(?:katu|tie|kuja|polku|bulevardi|väylä|rinne|"
+                r"gata|vägen|gränd|stigen|gade|stræde|vegen|utca)\s+\d{1,4}[a-z]?\b", 0.6),
         Pattern("romance", r"(?i:\b\d{1,4},?\s+)?\b(?:rue|avenue|boulevard|chemin|impasse|allée|calle|avenida|"
                 r"via|viale|piazza|rua|praça|plaza|paseo|carrer|ulica|ul\.)\s+(?:(?:de|del|della|la|le|les|"
                 r"du|des|dos|da|do|l'|d')\s*)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,2}(?:,?\s*\d{1,4})?", 0.6),
