@@ -48,7 +48,7 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
     "EmailRecognizer": "@", "AccordEmailRecognizer": "@", "AccordShortPhoneRecognizer": "digit",
     "AccordLuhnCardRecognizer": "digit", "AccordCheckedIbanRecognizer": "digit",
-    "AccordLabelledPostcodeRecognizer": "digit",
+    "AccordLabelledPostcodeRecognizer": "digit", "AccordLabelledAddressRecognizer": "digit",
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",

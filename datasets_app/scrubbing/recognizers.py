@@ -14,7 +14,7 @@ from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, Recog
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
-from .field_recognizers import LabelledPostcodeRecognizer
+from .field_recognizers import LabelledAddressRecognizer, LabelledPostcodeRecognizer
 from .lexicon import Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
@@ -731,6 +731,7 @@ def accord_recognizers() -> list:
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
         HandleRecognizer(lexicon), url_recognizer(), SubjectNameRecognizer(lexicon),
         AddressBlockRecognizer(lexicon), LabelledPostcodeRecognizer(),
+        LabelledAddressRecognizer(lexicon),
     ]
 
 
@@ -741,7 +742,7 @@ ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "Ac
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
                       "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
                       "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer",
-                      "AccordLabelledPostcodeRecognizer")
+                      "AccordLabelledPostcodeRecognizer", "AccordLabelledAddressRecognizer")
 
 
 def recognizer_names() -> list[str]:

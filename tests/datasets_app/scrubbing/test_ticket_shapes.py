@@ -106,3 +106,48 @@ def test_a_postcode_beside_a_town_goes_with_it(config, text, code):
     out = _out(text, config)
     assert code not in out, out  # short codes of letters and digits: assert_gone would not look at them
     assert_kept(out, text.split()[0].rstrip(":"))
+
+
+# -- the value of an address field ----------------------------------------------------------------
+@pytest.mark.parametrize("text, gone", [
+    ("Address: Flat 7, Plot No. 12, Kalibagh\n\nThanks!", ["Kalibagh", "Plot No. 12"]),  # no street word at all
+    ("SHIP TO: AV. 214 B N° 31", ["214", "N° 31"]),                                           # ALL-CAPS, "N°"
+    ("Address:\nUSNS Pellham\nFPO AP 40317\n\nThanks!", ["Pellham", "40317"]),               # the lines below the label
+])
+def test_the_value_of_an_address_field_is_an_address(config, text, gone):
+    out = _out(text, config)
+    for value in gone:
+        assert value not in out, out
+    assert_gone(out, *gone)
+    assert_kept(out, *[w for w in ("Address", "Thanks") if w in text])
+
+
+@pytest.mark.parametrize("text", [
+    "Address: same as billing\nOrder: 4411",
+    "Shipping address: see my last message, 2 lines up",
+])
+def test_an_address_field_without_an_address_keeps_its_words(config, text):
+    out = _out(text, config)
+    assert_kept(out, *[w for w in ("same", "billing", "Order", "see", "last", "message", "lines") if w in text])
+
+
+# -- streets whose street word is not English -----------------------------------------------------
+@pytest.mark.parametrize("text, street", [
+    ("Dombovari utca 14. is where the parcel should go.", "Dombovari utca 14"),    # Hungarian, word apart
+    ("The old address (Szegedi utca 243.) is wrong.", "243"),                      # the number was left
+    ("The flat, Berkova ulica 12, has no lift.", "12,"),                           # Slovene/Croatian
+    ("Meet at Zelena cesta 1184 tomorrow.", "Zelena cesta 1184"),
+    ("Tammelankatu 7 is where the parcel should go.", "Tammelankatu 7"),           # Finnish, word joined
+    ("Please send it to Kuusirinne 14, thanks.", "Kuusirinne 14"),
+])
+def test_a_street_with_a_foreign_street_word(config, text, street):
+    out = _out(text, config)
+    assert street not in out, out
+    assert_gone(out, street)
+    assert_kept(out, *[w for w in ("parcel", "where", "address", "wrong", "Please", "send", "thanks", "flat", "lift",
+                                   "Meet", "tomorrow") if w in text])
+
+
+def test_an_english_word_ending_like_a_street_stays(config):
+    out = _out("My Sweetie 3 plush and the Brigade 2 game arrived broken", config)
+    assert_kept(out, "Sweetie", "Brigade", "plush", "arrived", "broken")
