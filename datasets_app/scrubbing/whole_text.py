@@ -36,7 +36,9 @@ def recurring_values(text: str, findings: Sequence[F]) -> list[F]:
 _FOREIGN = ("\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f"
             "\u08a0-\u08ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff\u1200-\u139f\u1100-\u11ff\u3130-\u318f"
             "\uac00-\ud7af\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufb50-\ufdff\ufe70-\ufeff")
-_FOREIGN_RUN = re.compile("[" + _FOREIGN + "]+(?:[ \t.\u30fb\u00b7\\-][" + _FOREIGN + "]+){0,3}")
+# a run may carry Latin letters glued to it ("جسورmouth", "Сапунджиеваstad": a made-up town's ending)
+_FOREIGN_WORD = "[\\w" + _FOREIGN + "]*[" + _FOREIGN + "][\\w" + _FOREIGN + "]*"
+_FOREIGN_RUN = re.compile(_FOREIGN_WORD + "(?:[ \t.\u30fb\u00b7\\-]" + _FOREIGN_WORD + "){0,3}")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _PLACE_LEAD = re.compile(r"(?i:\b(?:in|from|near|at|to|city|town|village)[ \t]*:?[ \t]*)$")
 

@@ -151,3 +151,9 @@ def test_a_street_with_a_foreign_street_word(config, text, street):
 def test_an_english_word_ending_like_a_street_stays(config):
     out = _out("My Sweetie 3 plush and the Brigade 2 game arrived broken", config)
     assert_kept(out, "Sweetie", "Brigade", "plush", "arrived", "broken")
+
+
+def test_latin_letters_glued_to_a_word_in_another_script_go_with_it(config):
+    out = _out("The depot (خليلmouth) is closed today.", config)  # Arabic has no capitals: no town-ending rule
+    assert "mouth" not in out and "خليل" not in out, out
+    assert_kept(out, "depot", "closed", "today")
