@@ -150,7 +150,10 @@ def luhn_card_recognizer() -> PatternRecognizer:
 def checked_iban_recognizer() -> PatternRecognizer:
     """IBANs in any case and spacing ("de89 3704 0044 0532 0130 00"), mod-97 checked."""
     patterns = [Pattern("iban_any_case",
-                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
+                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5),
+                # written without spaces: the pattern above also takes a short word after it ("... pls"),
+                # and a match that fails its checksum is not tried shorter
+                Pattern("iban_compact", r"(?i)\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b", 0.5)]
     return _ChecksumRecognizer(supported_entity="IBAN_CODE", name="AccordCheckedIbanRecognizer",
                                patterns=patterns, check=_iban)
 
