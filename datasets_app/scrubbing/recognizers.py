@@ -244,7 +244,7 @@ class _StreetRecognizer(PatternRecognizer):
         if first and len(first.group()) >= 4 and \
                 re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
-        if first and re.search(r"(?i)(?:tie|gata|rinne|gade)$", first.group()):  # "Sweetie 3", "Brigade 2"
+        if first and re.search(r"(?i)(?:tie|gata|rinne|gade|hof|baan|kade|torg|boulevard)$", first.group()):  # "Sweetie 3"
             return self.lexicon.is_common(first.group()) or self.lexicon.is_nounish(first.group()) \
                 or self.lexicon.is_name(first.group())
         return False
@@ -276,7 +276,14 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
         # the street word joined to the name: Finnish, Swedish, Danish, Norwegian ("Tahtibulevardi 9",
         # "Kauppakatu 3", "Ekvägen 12", "Søndergade 4")
         Pattern("street_word_joined", r"\b[A-ZÀ-ÖØ-Þ][\wäöüåæøéß\-]{3,}(?:katu|tie|kuja|polku|bulevardi|väylä|rinne|"
-                r"gata|vägen|gränd|stigen|gade|stræde|vegen|utca)\s+\d{1,4}[a-z]?\b", 0.6),
+                r"gata|vägen|gränd|stigen|gade|stræde|vegen|utca|torget|torg|haugen|baan|boulevard|plein|singel|"
+                r"kade|gracht|dreef|hof)\s+\d{1,4}[a-z]?(?:/\d{1,4}[a-z]?)?\b", 0.6),
+        # a street word or its abbreviation first, then the name (or a number) and the house number, with
+        # "No."/"N°" between: "pl. Brzechwy 75", "Jl. Ciwastra No. 233", "Av. 6 N° 1889", "Calea Victoriei 12"
+        Pattern("street_word_first", r"(?<![\w.])(?i:pl\.|plac|al\.|aleja|os\.|osiedle|jl\.|jalan|gg\.|av\.|avda\.|"
+                r"cra\.|carrera|cl\.|calle|c/|str\.|strada|bd\.|bulevardul|calea|şos\.|sos\.|şoseaua|soseaua|ulitsa)"
+                r"[ \t]*(?:(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-.]*|\d{1,4}[A-Z]?)[ \t]+){1,3}?"
+                r"(?:(?:No\.?|N°|Nº|Nr\.?|nr\.?|#)[ \t]*)?\d{1,5}[a-zA-Z]?(?:[/\-]\d{1,4}[a-zA-Z]?)?(?![\w/])", 0.6),
         Pattern("romance", r"(?i:\b\d{1,4},?\s+)?\b(?:rue|avenue|boulevard|chemin|impasse|allée|calle|avenida|"
                 r"via|viale|piazza|rua|praça|plaza|paseo|carrer|ulica|ul\.)\s+(?:(?:de|del|della|la|le|les|"
                 r"du|des|dos|da|do|l'|d')\s*)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,2}(?:,?\s*\d{1,4})?", 0.6),
