@@ -700,6 +700,7 @@ _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-
 _REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
 # a region code and a postcode after a word: it was a town ("Jordan, TAS 4885", "Lyon 69002" is _ADDRESS_TAIL's)
 _REGION_POSTCODE_AFTER = re.compile(r",?[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,6}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w\-])")
+_PLACE_LEAD = re.compile(r"\b(?i:in|from|to|near|at|outside|around)[ \t]+$")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
@@ -720,6 +721,9 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
         if f.entity_type == "PERSON" and (_REGION_POSTCODE_AFTER.match(text, f.end) or (
                 _POSTCODE_LINE_END.match(text, f.end) and _LINE_HEAD.search(text, max(0, f.start - 30), f.start))):
             f = Finding("LOCATION", f.start, f.end, f.score)  # "Jordan, TAS 4885", "Billing: Jordan 4885": a town
+        if f.entity_type == "PERSON" and _REGION_AFTER.match(text, f.end) and _PLACE_LEAD.search(
+                text, max(0, f.start - 16), f.start):
+            f = Finding("LOCATION", f.start, f.end, f.score)  # "moved to Gagnon, MB": a town and its province
         if f.entity_type in _ADDRESS or f.entity_type == "PERSON":  # the postcode is at a line's start or after ":"
             before = _POSTCODE_BEFORE.search(text, max(0, f.start - 16), f.start)
             if before and any(c.isdigit() for c in before.group(1)):

@@ -157,3 +157,34 @@ def test_latin_letters_glued_to_a_word_in_another_script_go_with_it(config):
     out = _out("The depot (خليلmouth) is closed today.", config)  # Arabic has no capitals: no town-ending rule
     assert "mouth" not in out and "خليل" not in out, out
     assert_kept(out, "depot", "closed", "today")
+
+
+# -- a region code after a town read as a name; streets written street-word first -------------------
+@pytest.mark.parametrize("text, gone", [
+    ("We moved to Ouellette, MB last year.", ["Ouellette", ", MB"]),
+    ("Our new office is in Bergeron, QC since May.", ["Bergeron", ", QC"]),
+])
+def test_a_region_code_after_a_town_after_in_or_to(config, text, gone):
+    out = _out(text, config)
+    for value in gone:
+        assert value not in out, out
+    assert_kept(out, *[w for w in ("moved", "last", "year", "office", "since") if w in text])
+
+
+@pytest.mark.parametrize("text, street", [
+    ("The old address (pl. Wrzosowa 48) is wrong.", "48"),                   # Polish "plac" abbreviated
+    ("Jl. Kenanga No. 317 is where the parcel should go.", "317"),           # Indonesian, "No." before the number
+    ("The old address (Av. 9 N° 4417) is wrong.", "4417"),                   # a number for a name, then "N°"
+    ("The old address (Lindetorget 8) is wrong.", "Lindetorget"),            # Swedish square, joined
+    ("The old address (Pieterhof 6) is wrong.", "Pieterhof"),                # Dutch court, joined
+])
+def test_more_street_shapes(config, text, street):
+    out = _out(text, config)
+    assert street not in out, out
+    assert_kept(out, *[w for w in ("address", "wrong", "where", "parcel") if w in text])
+
+
+def test_a_lower_case_iban_followed_by_a_short_word(config):  # 20 characters: the spaced pattern took " pls"
+    out = _out("refund to iban at742011182215634901 pls", config)
+    assert "at742011182215634901" not in out, out
+    assert_kept(out, "refund")
