@@ -687,19 +687,25 @@ _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b"
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
 # postcodes of letters and digits: Canadian "E1H 3L4", Irish "P05 9E2C", British "SW1A 1AA"
 _ALNUM_POSTCODE = r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
-_POSTCODE = r"(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?|" + _ALNUM_POSTCODE + r")"
+# digits ("34526", "163 40", Brazilian "49746507"), Polish "74-308", Dutch "9911 AK", or letters and digits
+_POSTCODE = (r"(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,8}(?:[ \t\-]\d{2,4})?|\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}|"
+             + _ALNUM_POSTCODE + r")")
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
                            r"|(?:" + _ALNUM_POSTCODE + r")(?![\w\-])"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
 # a postcode before a town ("M3T 5X6 Lakeview", "AZ1737 Qaxbul"), at a line's start, after a colon or a bracket
-_POSTCODE_BEFORE = re.compile(r"(?:^|(?<=[\n:(]))[ \t]*(" + _POSTCODE + r")[ \t]+$")
+# ... with a place prefix between them ("34526 Port Elvira", "2627 East Kellyton", "V2T5C8 LA TUQUE")
+_POSTCODE_BEFORE = re.compile(r"(?:^|(?<=[\n:(]))[ \t]*(" + _POSTCODE + r")[ \t]+(?:(?i:north|south|east|west|new|"
+                              r"old|port|fort|mount|upper|lower|great|little|saint|st\.?|san|santa|los|las|la|le|el|"
+                              r"les|bad|ó)[ \t]+)?$")
 # a line "label: Town 12345" or "Town 12345" alone: a town read as a name, then its postcode
 _LINE_HEAD = re.compile(r"(?:^|(?<=\n))[^\S\n]*(?:[^\W\d_][\w \t]{0,20}:[ \t]*)?$")
 _POSTCODE_LINE_END = re.compile(r"[ \t]+(" + _POSTCODE + r")[ \t.]*(?=\n|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
 _REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
 # a region code and a postcode after a word: it was a town ("Jordan, TAS 4885", "Lyon 69002" is _ADDRESS_TAIL's)
-_REGION_POSTCODE_AFTER = re.compile(r",?[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,6}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w\-])")
+_REGION_POSTCODE_AFTER = re.compile(r",?[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,6}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
+                                    r"(?![\w\-])")
 _PLACE_LEAD = re.compile(r"\b(?i:in|from|to|near|at|outside|around)[ \t]+$")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")

@@ -244,7 +244,8 @@ class _StreetRecognizer(PatternRecognizer):
         if first and len(first.group()) >= 4 and \
                 re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
-        if first and re.search(r"(?i)(?:tie|gata|rinne|gade|hof|baan|kade|torg|boulevard)$", first.group()):  # "Sweetie 3"
+        # "Sweetie 3", "Brigade 2": English words with a street's ending
+        if first and re.search(r"(?i)(?:tie|gata|rinne|gade|hof|baan|kade|torg|boulevard)$", first.group()):
             return self.lexicon.is_common(first.group()) or self.lexicon.is_nounish(first.group()) \
                 or self.lexicon.is_name(first.group())
         return False
@@ -620,8 +621,9 @@ class PlaceRecognizer(LocalRecognizer):
             while first > 0 and words[first - 1][2].lower() in _PLACE_PREFIXES \
                     and text[words[first - 1][1]:words[first][0]] == " ":
                 first -= 1
-            found.append(RecognizerResult("LOCATION", words[first][0], end, 0.5, recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: TOWN_SHAPE_RULE, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            meta = {RecognizerResult.RECOGNIZER_NAME_KEY: TOWN_SHAPE_RULE,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+            found.append(RecognizerResult("LOCATION", words[first][0], end, 0.5, recognition_metadata=meta))
         return found
 
     def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
