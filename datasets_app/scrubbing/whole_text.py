@@ -46,11 +46,13 @@ _PLACE_LEAD = re.compile(r"(?i:\b(?:in|from|near|at|to|city|town|village)[ \t]*:
 def foreign_script_words(text: str, findings: Sequence[F], make) -> list[F]:
     """In English text, a word in another script is a name or a place written as its owner writes
     it ("Hi विकास कदम, your parcel ...", "moving to 札幌市"): a ticket quotes little else that way.
-    Texts mostly in another script are left to the other rules. `make(entity, start, end)` builds
-    a finding; the runs no finding covers are returned with the findings, sorted."""
+    Texts with three times more letters of other scripts than Latin ones are left to the other rules.
+    `make(entity, start, end)` builds a finding; the findings come back sorted."""
     latin = len(_LATIN_LETTER.findall(text))
     runs = list(_FOREIGN_RUN.finditer(text))
-    if not runs or latin < 12 or sum(m.end() - m.start() for m in runs) > latin:
+    # a form's English labels around a name in its script ("Contact person: <name> (<town>)") are few
+    # letters; a post in another script with a Latin word or two is not English text
+    if not runs or latin < 8 or sum(m.end() - m.start() for m in runs) > 3 * latin:
         return list(findings)
     findings = list(findings)
     extra = []

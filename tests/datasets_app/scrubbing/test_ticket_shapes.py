@@ -188,3 +188,23 @@ def test_a_lower_case_iban_followed_by_a_short_word(config):  # 20 characters: t
     out = _out("refund to iban at742011182215634901 pls", config)
     assert "at742011182215634901" not in out, out
     assert_kept(out, "refund")
+
+
+def test_a_form_label_around_a_name_in_another_script(config):
+    out = _out("Contact person: झुमरीलाल तिलैयावाला (कुंडलपुर)", config)  # few English letters, more Devanagari ones
+    for value in ("झुमरीलाल", "तिलैयावाला", "कुंडलपुर"):
+        assert value not in out, out
+    assert_kept(out, "Contact", "person")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Delivery area: 48213 Port Elvira", "48213"),               # a place prefix, a town read as a name
+    ("Shipping label:\n2907 East Marguerite\nplease check", "2907"),
+    ("Delivery area: 7461 KD Zwartewaal", "7461 KD"),             # Dutch
+    ("Delivery area: 58-214 Wroclawek", "58-214"),                # Polish
+    ("Delivery area: 49730115 Barreirinha", "49730115"),          # Brazilian, eight digits
+])
+def test_more_postcodes_before_a_town(config, text, code):
+    out = _out(text, config)
+    assert code not in out, out
+    assert_kept(out, text.split()[0].rstrip(":"))
