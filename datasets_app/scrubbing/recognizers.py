@@ -54,7 +54,7 @@ def phone_recognizer() -> PatternRecognizer:
     patterns = [
         Pattern("intl", r"(?<![\w+])\+(?:\d{1,3}|\(\d{1,3}\))" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
-        Pattern("paren", r"(?<![\w+])\(\+?\d{2,5}\)" + sep + r"\d{2,8}(?:[ .\-/]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
+        Pattern("paren", r"(?<![\w+])\(\+?\d{2,5}\)" + sep + r"\d{2,10}(?:[ .\-/]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
         # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
         Pattern("grouped", r"(?<![\w.\-/:])(?:1[ .\-])?\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
@@ -72,9 +72,10 @@ _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
     r"|number|no|nr|ext(?:ension)?|contact|desk|landline|mob|voicemail|registered|answering|messages?)\b"
     r"[^\d\n]{0,25}?"
-    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-/]\d{2,6}){1,3}|\d{6,8})(?![\w/]|[.\-:/]\d)")
+    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-/]\d{2,6}){1,3}|\d{6,13})(?![\w/]|[.\-:/]\d)")
 
 
+_NUMBER_WORD = re.compile(r"(?i)(?:number|no|nr|registered|contact|messages?)\b")
 # "31 66 86", "433 4671", "25 761546": 6-8 digits in two to four groups, phone-shaped even without
 # a phone word; not amounts ("1 250 000"), dates ("12-03-2024") or times and versions
 _GROUPED_NUMBER = re.compile(r"(?<![\w.\-/:+,$€£])\d{2,4}(?:[ \-]\d{2,6}){1,3}(?![\w/%]|[.,\-:/]\d|\s?(?:%|€|\$))")
@@ -99,7 +100,11 @@ class ShortPhoneRecognizer(LocalRecognizer):
             return []
         meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         found = [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6, recognition_metadata=dict(meta))
-                 for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+                 for m in _SHORT_PHONE.finditer(text)
+                 if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8 and not m.group(1).isdigit()
+                 # unseparated: a word that only a phone has before it, and any length a phone has
+                 # ("call back on 8004628897"), not "order number 20231145"
+                 or m.group(1).isdigit() and 6 <= len(m.group(1)) <= 13 and not _NUMBER_WORD.match(m.group())]
         taken = {(r.start, r.end) for r in found}
         for m in _GROUPED_NUMBER.finditer(text):
             digits = sum(c.isdigit() for c in m.group())

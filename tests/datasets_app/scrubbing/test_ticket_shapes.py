@@ -74,6 +74,19 @@ def test_phone_shapes(config, text, number):
     assert_gone(_out(text, config), number)
 
 
+@pytest.mark.parametrize("text, number", [
+    ("Please call back on 7203318846", "7203318846"),     # ten digits without separators after a phone word
+    ("Phone: (+372) 512334871\nStatus: open", "512334871"),  # a nine-digit local part after the country code
+])
+def test_long_unseparated_phones_after_a_phone_word(config, text, number):
+    assert_gone(_out(text, config), number)
+
+
+def test_an_order_number_stays(config):
+    out = _out("Order number 20231145 shipped yesterday", config)
+    assert "20231145" in out, out
+
+
 # -- words in another script inside English text --------------------------------------------------
 @pytest.mark.parametrize("text, value", [
     ("Hi सुरेश पाठक, your parcel has shipped.", "सुरेश पाठक"),                 # Devanagari with its vowel signs
