@@ -29,10 +29,10 @@ with without_optional_ml_stacks():
     from spacy.util import filter_spans  # noqa: E402
 
 from .config import ScrubConfig  # noqa: E402
-from .recognizers import accord_recognizers  # noqa: E402
+from .recognizers import TOWN_SHAPE_RULE, accord_recognizers  # noqa: E402
 from .spans import Edit  # noqa: E402
 from .lexicon import is_laughter  # noqa: E402
-from .whole_text import recurring_values  # noqa: E402
+from .whole_text import foreign_script_words, recurring_values  # noqa: E402
 from .context_recognizers import numeric_birth_date  # noqa: E402
 
 NER_TO_ENTITY = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
@@ -49,6 +49,7 @@ _NEEDS = {  # cheap pre-filter: what a text must contain for the recognizer to m
     "AccordDateOfBirthRecognizer": "digit", "AccordStreetAddressRecognizer": "digit",
     "EmailRecognizer": "@", "AccordEmailRecognizer": "@", "AccordShortPhoneRecognizer": "digit",
     "AccordLuhnCardRecognizer": "digit", "AccordCheckedIbanRecognizer": "digit",
+    "AccordLabelledPostcodeRecognizer": "digit", "AccordLabelledAddressRecognizer": "digit",
 }
 _PRIORITY = {e: i for i, e in enumerate((
     "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH",
@@ -419,7 +420,7 @@ class ScrubEngine:
             if not word[0].isupper() or word.isupper() or _sentence_start_at(original, m.start()):
                 continue
             # an English noun is a name here only where English writes it with a capital ("Burnham")
-            if ((lex.is_common(word) or lex.is_nounish(word)) and word.lower() not in lex.proper_nouns) \
+            if lex.is_common(word) or (lex.is_nounish(word) and word.lower() not in lex.proper_nouns) \
                     or lex.is_name(word) or word.lower() in lex.places \
                     or word.lower() in self._never_names or _LAUGH.fullmatch(word.lower()):
                 continue
@@ -493,6 +494,9 @@ class ScrubEngine:
         """NER on a re-cased variant guesses at every unknown word it was handed with a new
         capital ("respawn", "subplot"): keep its PERSON/LOCATION there only when a word of the
         span is a listed name or place, a proper noun by English usage, or kept its own capital."""
+        if original is not None and (result.recognition_metadata or {}).get(
+                RecognizerResult.RECOGNIZER_NAME_KEY) == TOWN_SHAPE_RULE:
+            return not any(c.isupper() for c in original[result.start:result.end])  # "rearside": a word, not a town
         if original is None or result.entity_type not in {"PERSON", "LOCATION"} or \
                 (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
             return False
@@ -567,6 +571,8 @@ class ScrubEngine:
             findings = resolve_overlaps_findings(findings)
         if {"LOCATION", "STREET_ADDRESS"} & set(self._entities):
             findings = _address_blocks(text, findings)
+        if {"PERSON", "LOCATION", "STREET_ADDRESS"} <= set(self._entities):
+            findings = foreign_script_words(text, findings, lambda e, a, b: Finding(e, a, b, 0.5))
         return recurring_values(text, findings)
 
     def _covered(self, findings, start: int, end: int) -> bool:
@@ -719,10 +725,28 @@ _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.
 # between two parts of one address: commas, line breaks, house/unit numbers, region codes
 _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b" + _UNIT + r")*")
 # after an address: a postcode (", RO 27002", " 9443", " 163 40") or a unit line
+# postcodes of letters and digits: Canadian "E1H 3L4", Irish "P05 9E2C", British "SW1A 1AA"
+_ALNUM_POSTCODE = r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
+# digits ("34526", "163 40", Brazilian "49746507"), Polish "74-308", Dutch "9911 AK", or letters and digits
+_POSTCODE = (r"(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,8}(?:[ \t\-]\d{2,4})?|\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}|"
+             + _ALNUM_POSTCODE + r")")
 _ADDRESS_TAIL = re.compile(r",?[ \t]*(?:(?:[A-Z]{1,3}[ \t\-]?)?\d{3,6}(?:[ \t\-]\d{2,4})?(?:[ \t][A-Z]{2})?\b"
+                           r"|(?:" + _ALNUM_POSTCODE + r")(?![\w\-])"
                            r"|\s*\b" + _UNIT + r"\s*#?\d{1,5}[A-Za-z]?\b)")
+# a postcode before a town ("M3T 5X6 Lakeview", "AZ1737 Qaxbul"), at a line's start, after a colon or a bracket
+# ... with a place prefix between them ("34526 Port Elvira", "2627 East Kellyton", "V2T5C8 LA TUQUE")
+_POSTCODE_BEFORE = re.compile(r"(?:^|(?<=[\n:(]))[ \t]*(" + _POSTCODE + r")[ \t]+(?:(?i:north|south|east|west|new|"
+                              r"old|port|fort|mount|upper|lower|great|little|saint|st\.?|san|santa|los|las|la|le|el|"
+                              r"les|bad|ó)[ \t]+)?$")
+# a line "label: Town 12345" or "Town 12345" alone: a town read as a name, then its postcode
+_LINE_HEAD = re.compile(r"(?:^|(?<=\n))[^\S\n]*(?:[^\W\d_][\w \t]{0,20}:[ \t]*)?$")
+_POSTCODE_LINE_END = re.compile(r"[ \t]+(" + _POSTCODE + r")[ \t.]*(?=\n|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ \t][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2}(?![\w'’\-])")
 _REGION_AFTER = re.compile(r",[ \t]*[A-Z]{2,3}(?![\w'’\-@])")
+# a region code and a postcode after a word: it was a town ("Jordan, TAS 4885", "Lyon 69002" is _ADDRESS_TAIL's)
+_REGION_POSTCODE_AFTER = re.compile(r",?[ \t]*[A-Z]{2,3}[ \t]+(?:\d{4,6}(?:-\d{4})?|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
+                                    r"(?![\w\-])")
+_PLACE_LEAD = re.compile(r"\b(?i:in|from|to|near|at|outside|around)[ \t]+$")
 _UNIT_BEFORE = re.compile(r"\b" + _UNIT + r"[ \t]*#?[ \t]*$")
 # before an address: a street written name-then-number ("Ysitie 71", "Costanera 1898\n Suite 518\n")
 _ADDRESS_HEAD = re.compile(r"(?:^|(?<=[\s:]))([^\W\d_][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,3}[ \t]\d{1,5}[A-Za-z]?)"
@@ -740,6 +764,16 @@ def _address_blocks(text: str, findings: list[Finding]) -> list[Finding]:
             town = _TOWN_AFTER.match(text, f.end)  # "5370 Taylor Crest, DelattreBourg": the town goes too
             if town:
                 f = Finding(f.entity_type, f.start, town.end(), f.score)
+        if f.entity_type == "PERSON" and (_REGION_POSTCODE_AFTER.match(text, f.end) or (
+                _POSTCODE_LINE_END.match(text, f.end) and _LINE_HEAD.search(text, max(0, f.start - 30), f.start))):
+            f = Finding("LOCATION", f.start, f.end, f.score)  # "Jordan, TAS 4885", "Billing: Jordan 4885": a town
+        if f.entity_type == "PERSON" and _REGION_AFTER.match(text, f.end) and _PLACE_LEAD.search(
+                text, max(0, f.start - 16), f.start):
+            f = Finding("LOCATION", f.start, f.end, f.score)  # "moved to Gagnon, MB": a town and its province
+        if f.entity_type in _ADDRESS or f.entity_type == "PERSON":  # the postcode is at a line's start or after ":"
+            before = _POSTCODE_BEFORE.search(text, max(0, f.start - 16), f.start)
+            if before and any(c.isdigit() for c in before.group(1)):
+                f = Finding("STREET_ADDRESS", before.start(1), f.end, f.score)
         if f.entity_type in _ADDRESS:
             tail = _ADDRESS_TAIL.match(text, f.end)
             if tail and tail.end() > f.end and any(c.isdigit() for c in tail.group()):

@@ -14,6 +14,7 @@ from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, Recog
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
+from .field_recognizers import LabelledAddressRecognizer, LabelledPostcodeRecognizer
 from .lexicon import Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
@@ -32,7 +33,9 @@ class _DigitCountRecognizer(PatternRecognizer):
         super().__init__(*args, **kwargs)
 
     def invalidate_result(self, pattern_text: str) -> Optional[bool]:
-        digits = sum(c.isdigit() for c in pattern_text)
+        # an extension is no part of the number's length: "001-716-772-3268x6563"
+        number = re.split(r"(?i)\s*(?:x|ext\.?)\s*(?=\d)", pattern_text, maxsplit=1)[0]
+        digits = sum(c.isdigit() for c in number)
         return not (self.min_digits <= digits <= self.max_digits)
 
 
@@ -49,11 +52,11 @@ def phone_recognizer() -> PatternRecognizer:
     # Anything laid out like a phone number, valid by phonenumbers' rules or not.
     sep = r"[ \t.\-]?"
     patterns = [
-        Pattern("intl", r"(?<![\w+])\+\d{1,3}" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
+        Pattern("intl", r"(?<![\w+])\+(?:\d{1,3}|\(\d{1,3}\))" + sep + r"(?:\(\d{1,4}\)" + sep + r")?\d{1,5}(?:" + sep
                 + r"\d{2,5}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.6),
-        Pattern("paren", r"(?<!\w)\(\d{2,5}\)" + sep + r"\d{2,5}(?:[ .\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
+        Pattern("paren", r"(?<![\w+])\(\+?\d{2,5}\)" + sep + r"\d{2,10}(?:[ .\-/]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)", 0.55),
         # not followed by ":52": "2003-08-28 12:13:52" is a timestamp, not a phone plus seconds
-        Pattern("grouped", r"(?<![\w.\-/:])\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
+        Pattern("grouped", r"(?<![\w.\-/:])(?:1[ .\-])?\d{2,5}(?:[ .\-]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/]|[.\-:]\d)", 0.45),
         Pattern("plain", r"(?<![\w.\-])0\d{9,11}(?!\w)", 0.4),
         Pattern("bare", r"(?<![\w.\-])\d{10,11}(?!\w)", 0.2),
     ]
@@ -69,9 +72,10 @@ _SHORT_PHONE = re.compile(
     r"(?i)\b(?:call(?:ed|ing)?|ring|dial(?:led)?|phone|tel|telephone|mobile|cell|fax|text|sms|whatsapp|reach"
     r"|number|no|nr|ext(?:ension)?|contact|desk|landline|mob|voicemail|registered|answering|messages?)\b"
     r"[^\d\n]{0,25}?"
-    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,6}){1,3})(?![\w/]|[.\-:/]\d)")
+    r"(?<![\w.\-/:+])((?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-/]\d{2,6}){1,3}|\d{6,13})(?![\w/]|[.\-:/]\d)")
 
 
+_NUMBER_WORD = re.compile(r"(?i)(?:number|no|nr|registered|contact|messages?)\b")
 # "31 66 86", "433 4671", "25 761546": 6-8 digits in two to four groups, phone-shaped even without
 # a phone word; not amounts ("1 250 000"), dates ("12-03-2024") or times and versions
 _GROUPED_NUMBER = re.compile(r"(?<![\w.\-/:+,$€£])\d{2,4}(?:[ \-]\d{2,6}){1,3}(?![\w/%]|[.,\-:/]\d|\s?(?:%|€|\$))")
@@ -96,7 +100,11 @@ class ShortPhoneRecognizer(LocalRecognizer):
             return []
         meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         found = [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6, recognition_metadata=dict(meta))
-                 for m in _SHORT_PHONE.finditer(text) if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8]
+                 for m in _SHORT_PHONE.finditer(text)
+                 if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8 and not m.group(1).isdigit()
+                 # unseparated: a word that only a phone has before it, and any length a phone has
+                 # ("call back on 8004628897"), not "order number 20231145"
+                 or m.group(1).isdigit() and 6 <= len(m.group(1)) <= 13 and not _NUMBER_WORD.match(m.group())]
         taken = {(r.start, r.end) for r in found}
         for m in _GROUPED_NUMBER.finditer(text):
             digits = sum(c.isdigit() for c in m.group())
@@ -147,7 +155,10 @@ def luhn_card_recognizer() -> PatternRecognizer:
 def checked_iban_recognizer() -> PatternRecognizer:
     """IBANs in any case and spacing ("de89 3704 0044 0532 0130 00"), mod-97 checked."""
     patterns = [Pattern("iban_any_case",
-                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5)]
+                        r"(?i)\b[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{4}){2,7}(?:[ \-]?[a-z0-9]{1,3})?\b", 0.5),
+                # written without spaces: the pattern above also takes a short word after it ("... pls"),
+                # and a match that fails its checksum is not tried shorter
+                Pattern("iban_compact", r"(?i)\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b", 0.5)]
     return _ChecksumRecognizer(supported_entity="IBAN_CODE", name="AccordCheckedIbanRecognizer",
                                patterns=patterns, check=_iban)
 
@@ -238,6 +249,10 @@ class _StreetRecognizer(PatternRecognizer):
         if first and len(first.group()) >= 4 and \
                 re.search(r"(?i)(?:ring|weg|damm|laan|platz|gasse|allee)$", first.group()):
             return self.lexicon.is_common(first.group())
+        # "Sweetie 3", "Brigade 2": English words with a street's ending
+        if first and re.search(r"(?i)(?:tie|gata|rinne|gade|hof|baan|kade|torg|boulevard)$", first.group()):
+            return self.lexicon.is_common(first.group()) or self.lexicon.is_nounish(first.group()) \
+                or self.lexicon.is_name(first.group())
         return False
 
 
@@ -260,6 +275,23 @@ def street_address_recognizer(lexicon: Lexicon | None = None) -> PatternRecogniz
                 + unit, 0.4),
         Pattern("germanic", r"\b[A-ZÄÖÜ][\wäöüß\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|"
                 r"laan|straat|gatan|vej|veien)\s+\d{1,4}[a-z]?\b", 0.6),
+        # name, then a street word written apart, then the number: "Petőfi utca 24.", "Kościelna ulica 7",
+        # "Atatürk caddesi 12", "Brīvības iela 5"
+        Pattern("street_word_between", r"\b[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+(?:\s[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+)?\s"
+                r"(?i:utca|út|útja|tér|körút|köz|ulica|ulice|třída|náměstí|nábřeží|cesta|trg|šetalište|sokak|sokağı|"
+                r"caddesi|bulvarı|iela|gatvė|tänav|prospekt|ulitsa|bulevar|bulevardi|katu|tie)\s+\d{1,4}[a-z]?"
+                r"(?:/\d{1,4}[a-z]?)?\b\.?", 0.6),
+        # the street word joined to the name: Finnish, Swedish, Danish, Norwegian ("Tahtibulevardi 9",
+        # "Kauppakatu 3", "Ekvägen 12", "Søndergade 4")
+        Pattern("street_word_joined", r"\b[A-ZÀ-ÖØ-Þ][\wäöüåæøéß\-]{3,}(?:katu|tie|kuja|polku|bulevardi|väylä|rinne|"
+                r"gata|vägen|gränd|stigen|gade|stræde|vegen|utca|torget|torg|haugen|baan|boulevard|plein|singel|"
+                r"kade|gracht|dreef|hof)\s+\d{1,4}[a-z]?(?:/\d{1,4}[a-z]?)?\b", 0.6),
+        # a street word or its abbreviation first, then the name (or a number) and the house number, with
+        # "No."/"N°" between: "pl. Brzechwy 75", "Jl. Ciwastra No. 233", "Av. 6 N° 1889", "Calea Victoriei 12"
+        Pattern("street_word_first", r"(?<![\w.])(?i:pl\.|plac|al\.|aleja|os\.|osiedle|jl\.|jalan|gg\.|av\.|avda\.|"
+                r"cra\.|carrera|cl\.|calle|c/|str\.|strada|bd\.|bulevardul|calea|şos\.|sos\.|şoseaua|soseaua|ulitsa)"
+                r"[ \t]*(?:(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-.]*|\d{1,4}[A-Z]?)[ \t]+){1,3}?"
+                r"(?:(?:No\.?|N°|Nº|Nr\.?|nr\.?|#)[ \t]*)?\d{1,5}[a-zA-Z]?(?:[/\-]\d{1,4}[a-zA-Z]?)?(?![\w/])", 0.6),
         Pattern("romance", r"(?i:\b\d{1,4},?\s+)?\b(?:rue|avenue|boulevard|chemin|impasse|allée|calle|avenida|"
                 r"via|viale|piazza|rua|praça|plaza|paseo|carrer|ulica|ul\.)\s+(?:(?:de|del|della|la|le|les|"
                 r"du|des|dos|da|do|l'|d')\s*)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,2}(?:,?\s*\d{1,4})?", 0.6),
@@ -289,6 +321,9 @@ _GREETINGS = {
 # stage-name prefixes: any capitalised word after them is a name ("Lil Sly", "DJ Snake", "MC Hammer")
 _STAGE_TITLES = {"lil", "dj", "mc"}
 _ALIAS_WORDS = {"aka", "a.k.a", "alias"}
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+             "christmas", "easter"}
 _TALK_VERBS = {"spoke", "speak", "spoken", "speaking", "talked", "talk", "talking", "chatted", "chat", "met",
                "meet", "meeting", "emailed", "wrote", "writing", "called", "calling"}
 _HEDGES = {"actually", "really", "literally", "just", "still", "now"}
@@ -412,7 +447,8 @@ class NameListRecognizer(LocalRecognizer):
         mostly write in lower case ("Wisdom", "Team"), and not after "my/the/a" ("my Mom")."""
         if i == 0 or not _IN_SENTENCE_GAP.fullmatch(gaps[i]) or not words[i - 1][2].islower() \
                 or words[i - 1][2] in _DETERMINERS or words[i][2].isupper() or self.lexicon.is_stop(words[i][2]) \
-                or words[i][2].lower() in self.lexicon.lower_case_words:
+                or words[i][2].lower() in self.lexicon.lower_case_words \
+                or words[i][2].lower().removesuffix("s") in _CALENDAR:  # "on Sundays", "in May"
             return False
         if i + 1 == len(words):
             return True
@@ -532,8 +568,19 @@ _AFTER_CITY = re.compile(r"[^\W\d_]{3,},[ \t]$")
 _COUNTRY_ABBREVIATION = re.compile(r"(?<![\w.])(?:U\.S\.A\.?|U\.S\.|U\.K\.|U\.A\.E\.|USA|UAE|UK|US)(?![\w]|\.\w)")
 _SHOUTED_NEIGHBOUR = re.compile(r"(?<![\w.])(?!US\b)[A-Z]{2,}(?![\w.])")
 # nouns that follow a place's name: "WEDGECARRUP bridge", "Tamazout station"
+_PLACE_PREFIXES = {"north", "south", "east", "west", "new", "old", "port", "lake", "mount", "fort", "upper", "lower",
+                   "great", "little", "saint", "st", "san", "santa", "bad"}
 _PLACE_NOUNS = {"bridge", "river", "lake", "valley", "station", "airport", "harbour", "harbor", "bay", "island",
                 "county", "district", "province", "village", "town", "city", "beach", "mountains", "peninsula"}
+
+
+# endings that make a town's name in English, German, Dutch, Nordic and Slavic place names
+# ("Stewartbury", "Kesselsdorf", "Janestad", "Novigrad"): a word no list knows that ends so is a town
+TOWN_SHAPE_RULE = "AccordTownShapeRule"  # the engine keeps it only where the writer gave the town a capital
+_PLACE_SUFFIX = re.compile(
+    r"(?i)[^\W\d_]{3,}(?:ville|burgh|burg|bury|borough|ford|fort|furt|mouth|port|stad|stadt|chester|caster|"
+    r"haven|view|land|side|shire|town|berg|field|dale|worth|wick|stead|dorf|heim|hausen|hofen|ingen|"
+    r"bach|brück|brugge|vik|fjord|holm|borg|köping|grad|gorod|polis)")
 
 
 def _ner_spans(nlp_artifacts, label: str) -> list[tuple[int, int]]:
@@ -599,6 +646,27 @@ class PlaceRecognizer(LocalRecognizer):
                                           recognition_metadata=self._meta()))
         return found
 
+    def _town_shaped(self, text: str, words) -> List[RecognizerResult]:
+        """A capitalised or ALL-CAPS word no list knows that ends the way town names end ("Rangelfort",
+        "Stewartbury", "PRAKALPAWONGLAND") is a town wherever it stands: between commas, in brackets,
+        alone on a line. A place prefix before it ("North", "PORT") goes with it."""
+        found = []
+        lex = self.lexicon
+        for k, (start, end, word) in enumerate(words):
+            if len(word) < 6 or not word[:1].isupper() or not _PLACE_SUFFIX.fullmatch(word) \
+                    or lex.is_common(word) or lex.is_nounish(word) or word.lower() in lex.never_names \
+                    or word.lower() in lex.places:
+                continue
+            first = k
+            # any case: the scrubber reads "EAST JAMEELBERG" as "east Jameelberg"
+            while first > 0 and words[first - 1][2].lower() in _PLACE_PREFIXES \
+                    and text[words[first - 1][1]:words[first][0]] == " ":
+                first -= 1
+            meta = {RecognizerResult.RECOGNIZER_NAME_KEY: TOWN_SHAPE_RULE,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+            found.append(RecognizerResult("LOCATION", words[first][0], end, 0.5, recognition_metadata=meta))
+        return found
+
     def _beside_place_words(self, text: str, words, orgs) -> List[RecognizerResult]:
         """A capitalised or ALL-CAPS word no list knows, before "bridge", "river", "station" ...:
         the name of that place ("WEDGECARRUP bridge is falling down")."""
@@ -618,7 +686,7 @@ class PlaceRecognizer(LocalRecognizer):
         words = _outside_links(text, [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)])
         orgs = _ner_spans(nlp_artifacts, "ORG")
         results: List[RecognizerResult] = [*self._beside_place_words(text, words, orgs),
-                                           *self._before_regions(text, words)]
+                                           *self._before_regions(text, words), *self._town_shaped(text, words)]
         results += [RecognizerResult("LOCATION", m.start(), m.end(), 0.7, recognition_metadata=self._meta())
                     for m in _COUNTRY_ABBREVIATION.finditer(text)
                     if m.group() != "US" or not _SHOUTED_NEIGHBOUR.search(text[max(0, m.start() - 12):m.end() + 12])]
@@ -715,7 +783,8 @@ def accord_recognizers() -> list:
         email_recognizer(), ip_recognizer(), date_of_birth_recognizer(),
         street_address_recognizer(lexicon), NameListRecognizer(lexicon), PlaceRecognizer(lexicon),
         HandleRecognizer(lexicon), url_recognizer(), SubjectNameRecognizer(lexicon),
-        AddressBlockRecognizer(lexicon),
+        AddressBlockRecognizer(lexicon), LabelledPostcodeRecognizer(),
+        LabelledAddressRecognizer(lexicon),
     ]
 
 
@@ -725,7 +794,8 @@ ACCORD_RECOGNIZERS = ("AccordPhoneRecognizer", "AccordShortPhoneRecognizer", "Ac
                       "AccordSsnRecognizer", "AccordEmailRecognizer", "AccordIpRecognizer",
                       "AccordDateOfBirthRecognizer", "AccordStreetAddressRecognizer",
                       "AccordNameListRecognizer", "AccordPlaceRecognizer", "AccordHandleRecognizer",
-                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer")
+                      "AccordUrlRecognizer", "AccordSubjectNameRecognizer", "AccordAddressBlockRecognizer",
+                      "AccordLabelledPostcodeRecognizer", "AccordLabelledAddressRecognizer")
 
 
 def recognizer_names() -> list[str]:
