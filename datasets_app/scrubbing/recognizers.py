@@ -80,7 +80,7 @@ _NUMBER_WORD = re.compile(r"(?i)(?:number|no|nr|registered|contact|messages?)\b"
 # a phone word; not amounts ("1 250 000"), dates ("12-03-2024") or times and versions
 _GROUPED_NUMBER = re.compile(r"(?<![\w.\-/:+,$€£])\d{2,4}(?:[ \-]\d{2,6}){1,3}(?![\w/%]|[.,\-:/]\d|\s?(?:%|€|\$))")
 _THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
-_DATE_LIKE = re.compile(r"\d{1,4}-\d{1,2}-\d{1,4}")
+_DATE_LIKE = re.compile(r"\d{1,4}([-/.])\d{1,2}\1\d{2,4}")  # 2023-11-05, 03/02/2024, 05.12.1959
 
 
 class ShortPhoneRecognizer(LocalRecognizer):
@@ -100,11 +100,11 @@ class ShortPhoneRecognizer(LocalRecognizer):
             return []
         meta = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         found = [RecognizerResult("PHONE_NUMBER", m.start(1), m.end(1), 0.6, recognition_metadata=dict(meta))
-                 for m in _SHORT_PHONE.finditer(text)
-                 if 6 <= sum(c.isdigit() for c in m.group(1)) <= 8 and not m.group(1).isdigit()
+                 for m in _SHORT_PHONE.finditer(text) if not _DATE_LIKE.fullmatch(m.group(1)) and (
+                     6 <= sum(c.isdigit() for c in m.group(1)) <= 8 and not m.group(1).isdigit()
                  # unseparated: a word that only a phone has before it, and any length a phone has
                  # ("call back on 8004628897"), not "order number 20231145"
-                 or m.group(1).isdigit() and 6 <= len(m.group(1)) <= 13 and not _NUMBER_WORD.match(m.group())]
+                     or m.group(1).isdigit() and 6 <= len(m.group(1)) <= 13 and not _NUMBER_WORD.match(m.group()))]
         taken = {(r.start, r.end) for r in found}
         for m in _GROUPED_NUMBER.finditer(text):
             digits = sum(c.isdigit() for c in m.group())

@@ -195,3 +195,10 @@ def test_a_word_surname_needs_the_case_of_its_first_name(config):
 def test_shouted_words_acronyms_and_compliance_names_in_tickets_stay(config):
     text = "The server returned FORBIDDEN and then TIMEOUT; we follow GDPR and HIPAA. I bought the IKEA shelf."
     assert _out(text, config) == text
+
+
+@pytest.mark.parametrize("date", ["03/02/2024", "2023-11-05", "05.12.2023"])
+def test_a_date_after_a_phone_word_is_no_phone_number(config, date):
+    out = _out(f"I spoke with them on the phone on {date} about it.", config)
+    assert date in out, out
+    assert "<PHONE_NUMBER>" in _out("call me on 467 3395 tomorrow", config)
