@@ -109,7 +109,9 @@ class SubjectNameRecognizer(LocalRecognizer):
             # "Loey, do you", "dude croy: ...", "Skhumba my brother", "hangwani u see now"
             addressed = _ADDRESSED.match(text, m.end())
             # "u/you" after a first name that is also a word is no vocative: "Love you"
-            vocative = re.match(r"[ \t]*[,:](?![\d/])", after) is not None or (
+            # "Reason: refund", "Order: 42": an English word before a colon is a form's label
+            label = after.lstrip(" \t").startswith(":") and self.lexicon.is_common(word)
+            vocative = (re.match(r"[ \t]*[,:](?![\d/])", after) is not None and not label) or (
                 addressed is not None and (addressed.group(1) is None or not self.lexicon.is_common(word)))
             nxt = words[k + 1] if k + 1 < len(words) else None
             subject = (text.startswith(("'s ", "’s "), m.end())

@@ -202,3 +202,9 @@ def test_a_date_after_a_phone_word_is_no_phone_number(config, date):
     out = _out(f"I spoke with them on the phone on {date} about it.", config)
     assert date in out, out
     assert "<PHONE_NUMBER>" in _out("call me on 467 3395 tomorrow", config)
+
+
+def test_a_form_label_under_a_name_is_a_label(config):
+    out = _out("JANE BROWN\nReason: refund\nHope: none", config)
+    assert_gone(out, "JANE BROWN")
+    assert_kept(out, "Reason", "refund")
