@@ -98,6 +98,26 @@ def _values(person: dict, fake, kind: str) -> str:
     }.get(kind, lambda: kind)()
 
 
+def write_halves(out_dir: Path, name: str, items: list, records) -> dict:
+    """Even items to `<name>_tune.jsonl` (look at these), odd items to `<name>_report.jsonl` (report
+    only). `records(item, index, part)` gives an item's records; every span is checked against its text."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for part, parity in (("tune", 0), ("report", 1)):
+        target = out_dir / f"{name}_{part}.jsonl"
+        n = 0
+        with open(target, "w", encoding="utf-8") as fh:
+            for index, item in enumerate(items):
+                if index % 2 != parity:
+                    continue
+                for record in records(item, index, part):
+                    assert all(record["text"][p["start"]:p["end"]] == p["value"] for p in record["pii"])
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    n += 1
+        counts[str(target)] = n
+    return counts
+
+
 def build(wheel_path: str, out_dir: Path, per_template: int = 6, seed: int = 20261206) -> dict:
     from faker import Faker
 
@@ -108,53 +128,33 @@ def build(wheel_path: str, out_dir: Path, per_template: int = 6, seed: int = 202
         # the template file writes line breaks as the two characters "\n" (its generator expands them)
         templates = [t.strip().replace("\\n", "\n") for t in _read(wheel, "templates.txt").splitlines() if t.strip()]
         people = list(csv.DictReader(io.StringIO(_read(wheel, "FakeNameGenerator.com_3000.csv"))))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for part, parity in (("tune", 0), ("report", 1)):
-        path = out_dir / f"templates_{part}.jsonl"
-        n = 0
-        with open(path, "w", encoding="utf-8") as fh:
-            for index, template in enumerate(templates):
-                if index % 2 != parity:
-                    continue
-                for copy in range(per_template):
-                    person = rng.choice(people)
-                    text, pii, cursor = [], [], 0
-                    length = 0
-                    for m in _SLOT.finditer(template):
-                        literal = template[cursor:m.start()]
-                        text.append(literal)
-                        length += len(literal)
-                        value = str(_values(person, fake, m.group(1)))
-                        if m.group(1) in TYPES:
-                            pii.append({"type": TYPES[m.group(1)], "source_type": m.group(1), "value": value,
-                                        "start": length, "end": length + len(value)})
-                        text.append(value)
-                        length += len(value)
-                        cursor = m.end()
-                    text.append(template[cursor:])
-                    record = {"id": f"tpl-{part}-{index:03d}-{copy}", "set": f"templates_{part}",
-                              "text": "".join(text), "pii": pii}
-                    assert all(record["text"][p["start"]:p["end"]] == p["value"] for p in pii)
-                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    n += 1
-        counts[str(path)] = n
-    return counts
+
+    def filled(template: str, index: int, part: str):
+        for copy in range(per_template):
+            person = rng.choice(people)
+            text, pii, cursor = [], [], 0
+            length = 0
+            for m in _SLOT.finditer(template):
+                literal = template[cursor:m.start()]
+                text.append(literal)
+                length += len(literal)
+                value = str(_values(person, fake, m.group(1)))
+                if m.group(1) in TYPES:
+                    pii.append({"type": TYPES[m.group(1)], "source_type": m.group(1), "value": value,
+                                "start": length, "end": length + len(value)})
+                text.append(value)
+                length += len(value)
+                cursor = m.end()
+            text.append(template[cursor:])
+            yield {"id": f"tpl-{part}-{index:03d}-{copy}", "set": f"templates_{part}", "text": "".join(text), "pii": pii}
+
+    return write_halves(out_dir, "templates", templates, filled)
 
 
 def split_halves(path: str, out_dir: Path, name: str) -> dict:
     """Even records of a public set to tune on, odd records to report only (same format, own set name)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
-    counts = {}
-    for part, parity in (("tune", 0), ("report", 1)):
-        target = out_dir / f"{name}_{part}.jsonl"
-        with open(target, "w", encoding="utf-8") as fh:
-            for index, record in enumerate(records):
-                if index % 2 == parity:
-                    fh.write(json.dumps({**record, "set": f"{name}_{part}"}, ensure_ascii=False) + "\n")
-        counts[str(target)] = sum(1 for i in range(len(records)) if i % 2 == parity)
-    return counts
+    return write_halves(out_dir, name, records, lambda record, _, part: [{**record, "set": f"{name}_{part}"}])
 
 
 CONLL_TYPES = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"}
@@ -242,21 +242,8 @@ def conll_record(doc: list[list[tuple[str, str | None, bool]]], *, record_id: st
 def build_news(markup_path: str, out_dir: Path) -> dict:
     """news_tune (even documents) and news_report (odd documents) from the CoNLL markup sample."""
     docs = parse_conll_markup(Path(markup_path).read_text(encoding="utf-8"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for part, parity in (("tune", 0), ("report", 1)):
-        target = out_dir / f"news_{part}.jsonl"
-        n = 0
-        with open(target, "w", encoding="utf-8") as fh:
-            for index, doc in enumerate(docs):
-                if index % 2 != parity:
-                    continue
-                record = conll_record(doc, record_id=f"news-{part}-{index:03d}", set_name=f"news_{part}")
-                assert all(record["text"][p["start"]:p["end"]] == p["value"] for p in record["pii"])
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                n += 1
-        counts[str(target)] = n
-    return counts
+    return write_halves(out_dir, "news", docs, lambda doc, index, part: [
+        conll_record(doc, record_id=f"news-{part}-{index:03d}", set_name=f"news_{part}")])
 
 
 def main() -> None:
