@@ -177,7 +177,10 @@ def credit_card_recognizer() -> PatternRecognizer:
 
 
 def iban_recognizer() -> PatternRecognizer:
-    patterns = [Pattern("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", 0.6)]
+    patterns = [Pattern("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", 0.6),
+                # written small right after the word "iban": the label vouches for it, valid or not
+                Pattern("iban_labelled", r"(?i)(?<=\biban[ \t]*[:#\-]?[ \t]*)[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}"
+                        r"(?: ?[a-z0-9]{1,3})?\b", 0.6)]
     return PatternRecognizer(
         supported_entity="IBAN_CODE", name="AccordIbanRecognizer", patterns=patterns,
         context=["iban", "bank", "account", "transfer", "sepa"],

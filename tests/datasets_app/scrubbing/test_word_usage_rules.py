@@ -208,3 +208,16 @@ def test_a_form_label_under_a_name_is_a_label(config):
     out = _out("JANE BROWN\nReason: refund\nHope: none", config)
     assert_gone(out, "JANE BROWN")
     assert_kept(out, "Reason", "refund")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Thanks for the quick help!\nBurns", "Burns"),
+    ("Regards,\nBerry Walls", "Berry Walls"),
+])
+def test_the_last_line_under_a_sign_off_is_its_writer(config, text, name):
+    assert_gone(_out(text, config), name)
+
+
+def test_a_sign_off_word_or_a_team_under_a_sign_off_stays(config):
+    for text in ("Thanks for the fix!\nCheers", "Thanks!\nThe Support Team"):
+        assert _out(text, config) == text
