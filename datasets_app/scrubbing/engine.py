@@ -80,8 +80,8 @@ class Finding:
 class _LazyNlpArtifacts(NlpArtifacts):
     """NlpArtifacts whose token lists are built only if context enhancement asks for them.
 
-    Most texts never need them (every result is already above the threshold), and
-    building them walks every spaCy token three times.
+    Most texts never need them (every result is already above the threshold); when one is
+    asked for, one walk over the tokens builds all three.
     """
 
     def __init__(self, doc, entities, scores, nlp_engine, language: str):  # noqa: D107 - no super(): lazy
@@ -94,10 +94,23 @@ class _LazyNlpArtifacts(NlpArtifacts):
         self._indices = None
         self._keywords = None
 
+    def _walk(self) -> None:
+        """One pass over the tokens for all three lists (each spaCy token built once)."""
+        lemmas, indices, keywords = [], [], []
+        for t in self.tokens:
+            lower = t.lower_  # no lemmatizer: lower-case text stands in
+            lemmas.append(lower)
+            indices.append(t.idx)
+            # presidio's set_keywords, read off the tokens' own lexeme flags instead of a
+            # vocabulary lookup per word
+            if not (t.is_stop or t.is_punct) and lower != "be":
+                keywords.extend(lower.split(":"))
+        self._lemmas, self._indices, self._keywords = lemmas, indices, keywords
+
     @property
     def lemmas(self):
         if self._lemmas is None:
-            self._lemmas = [t.lower_ for t in self.tokens]  # no lemmatizer: lower-case text stands in
+            self._walk()
         return self._lemmas
 
     @lemmas.setter
@@ -107,7 +120,7 @@ class _LazyNlpArtifacts(NlpArtifacts):
     @property
     def tokens_indices(self):
         if self._indices is None:
-            self._indices = [t.idx for t in self.tokens]
+            self._walk()
         return self._indices
 
     @tokens_indices.setter
@@ -117,10 +130,7 @@ class _LazyNlpArtifacts(NlpArtifacts):
     @property
     def keywords(self):
         if self._keywords is None:
-            # presidio's set_keywords, read off the tokens' own lexeme flags instead of a vocabulary
-            # lookup per word (a fifth of the context-enhancement time)
-            self._keywords = [part for t in self.tokens if not (t.is_stop or t.is_punct) and t.lower_ != "be"
-                              for part in t.lower_.split(":")]
+            self._walk()
         return self._keywords
 
     @keywords.setter
