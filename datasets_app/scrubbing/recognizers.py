@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .context_recognizers import AddressBlockRecognizer, SubjectNameRecognizer
 from .field_recognizers import LabelledAddressRecognizer, LabelledPostcodeRecognizer
-from .lexicon import Lexicon, get_lexicon, is_noise
+from .lexicon import CALENDAR_WORDS, Lexicon, get_lexicon, is_noise
 
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -324,9 +324,6 @@ _GREETINGS = {
 # stage-name prefixes: any capitalised word after them is a name ("Lil Sly", "DJ Snake", "MC Hammer")
 _STAGE_TITLES = {"lil", "dj", "mc"}
 _ALIAS_WORDS = {"aka", "a.k.a", "alias"}
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-             "christmas", "easter"}
 _TALK_VERBS = {"spoke", "speak", "spoken", "speaking", "talked", "talk", "talking", "chatted", "chat", "met",
                "meet", "meeting", "emailed", "wrote", "writing", "called", "calling"}
 _HEDGES = {"actually", "really", "literally", "just", "still", "now"}
@@ -451,7 +448,7 @@ class NameListRecognizer(LocalRecognizer):
         if i == 0 or not _IN_SENTENCE_GAP.fullmatch(gaps[i]) or not words[i - 1][2].islower() \
                 or words[i - 1][2] in _DETERMINERS or words[i][2].isupper() or self.lexicon.is_stop(words[i][2]) \
                 or words[i][2].lower() in self.lexicon.lower_case_words \
-                or words[i][2].lower().removesuffix("s") in _CALENDAR:  # "on Sundays", "in May"
+                or words[i][2].lower().removesuffix("s") in CALENDAR_WORDS:  # "on Sundays", "in May"
             return False
         if i + 1 == len(words):
             return True

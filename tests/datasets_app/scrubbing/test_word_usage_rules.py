@@ -219,5 +219,9 @@ def test_the_last_line_under_a_sign_off_is_its_writer(config, text, name):
 
 
 def test_a_sign_off_word_or_a_team_under_a_sign_off_stays(config):
-    for text in ("Thanks for the fix!\nCheers", "Thanks!\nThe Support Team"):
+    for text in ("Thanks for the fix!\nCheers", "Thanks!\nThe Support Team", "Thanks a lot\ngreat"):
         assert _out(text, config) == text
+
+
+def test_a_listed_name_written_small_under_a_sign_off_is_its_writer(config):
+    assert_gone(_out("Regards,\njordan", config), "jordan")
